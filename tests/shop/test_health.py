@@ -1,0 +1,52 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_answers_without_touching_the_database(client):
+    # No django_db mark: any query here would raise "Database access not allowed".
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_readyz_answers_when_the_database_does(client):
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    assert response.content == b"ok\n"
+
+
+@pytest.mark.parametrize(
+    "database_url",
+    ["sqlite:////nonexistent-directory/shop.sqlite3", "postgres://postgres@127.0.0.1:1/shop"],
+    ids=["sqlite", "postgresql"],
+)
+def test_readyz_is_503_with_a_reason_when_the_database_is_down(database_url):
+    code = (
+        "import django; django.setup(); from django.test import Client; "
+        "r = Client().get('/readyz'); print(r.status_code, r.content.decode().splitlines()[0])"
+    )
+    env = {
+        "PATH": os.environ["PATH"],
+        "DJANGO_SETTINGS_MODULE": "shop.settings_test",
+        "DATABASE_URL": database_url,
+        "DB_POOL_TIMEOUT": "1",
+    }
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    status, reason = result.stdout.strip().splitlines()[-1].split(" ", 1)
+    assert status == "503"
+    assert reason.startswith("database unavailable:")
+
+
+def test_health_endpoints_refuse_unsafe_methods(client):
+    assert client.post("/healthz").status_code == 405
