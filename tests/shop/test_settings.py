@@ -146,3 +146,12 @@ def test_cache_url_pointing_at_redis_uses_a_working_redis_cache():
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["RedisCache", "ok"]
+
+
+def test_db_pool_max_size_0_keeps_persistent_connections_instead_of_a_pool():
+    env = {**PRODUCTION, "DATABASE_URL": "postgres://u@db.internal:5432/shop", "DB_POOL_MAX_SIZE": "0"}
+    db = settings_in(env, "DATABASES")["DATABASES"]["default"]
+
+    assert "pool" not in db.get("OPTIONS", {})
+    assert db["CONN_MAX_AGE"] == 60
+    assert db["CONN_HEALTH_CHECKS"] is True
