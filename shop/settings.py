@@ -243,3 +243,6 @@ SHOP_NAME = env.str("SHOP_NAME", default="Shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 # Floor views for `make bench` (bench/); never mounted in normal operation.
 SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
+
+# --- accounts (issue 5): django-axes logs lockouts as warnings; its per-attempt INFO lines are noise.
+LOGGING["loggers"]["axes"] = {"handlers": ["stdout"], "level": "WARNING", "propagate": False}
