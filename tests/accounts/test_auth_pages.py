@@ -86,7 +86,9 @@ def test_login_never_redirects_off_site(client, user, evil):
 
 @pytest.mark.django_db
 def test_login_follows_a_local_next(client, user):
-    response = client.post("/accounts/login/", {"username": user.email, "password": PASSWORD, "next": "/accounts/sessions/"})
+    response = client.post(
+        "/accounts/login/", {"username": user.email, "password": PASSWORD, "next": "/accounts/sessions/"}
+    )
     assert response["Location"] == "/accounts/sessions/"
 
 
@@ -141,7 +143,8 @@ def test_password_reset_link_sets_a_new_password_and_ends_all_sessions(client, u
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     response = client.post(
-        form_page.redirect_chain[-1][0], {"new_password1": "brand-new-passphrase-9", "new_password2": "brand-new-passphrase-9"}
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "brand-new-passphrase-9", "new_password2": "brand-new-passphrase-9"},
     )
 
     assert response.status_code == 302
@@ -155,7 +158,8 @@ def test_password_reset_link_sets_a_new_password_and_ends_all_sessions(client, u
 def test_password_change_rejects_a_wrong_old_password(client, user):
     client.force_login(user)
     response = client.post(
-        "/accounts/password/", {"old_password": "wrong", "new_password1": "x-new-pass-12345", "new_password2": "x-new-pass-12345"}
+        "/accounts/password/",
+        {"old_password": "wrong", "new_password1": "x-new-pass-12345", "new_password2": "x-new-pass-12345"},
     )
     assert response.status_code == 200
     assert "Your old password was entered incorrectly" in response.text
@@ -176,13 +180,17 @@ def test_profile_changes_the_name_without_a_password(client, user):
 @pytest.mark.django_db
 def test_changing_the_email_needs_the_current_password(client, user):
     client.force_login(user)
-    refused = client.post("/accounts/profile/", {"name": "Sam", "email": "sam@example.org", "current_password": "wrong"})
+    refused = client.post(
+        "/accounts/profile/", {"name": "Sam", "email": "sam@example.org", "current_password": "wrong"}
+    )
     assert refused.status_code == 200
     assert "Enter your current password to change the e-mail address." in refused.text
     user.refresh_from_db()
     assert user.email == "shopper@example.org"
 
-    accepted = client.post("/accounts/profile/", {"name": "Sam", "email": "sam@example.org", "current_password": PASSWORD})
+    accepted = client.post(
+        "/accounts/profile/", {"name": "Sam", "email": "sam@example.org", "current_password": PASSWORD}
+    )
     assert accepted.status_code == 302
     user.refresh_from_db()
     assert user.email == "sam@example.org"
@@ -192,7 +200,9 @@ def test_changing_the_email_needs_the_current_password(client, user):
 def test_profile_refuses_an_email_taken_in_another_case(client, user, django_user_model):
     django_user_model.objects.create_user("taken@example.org", "pw-pw-pw-pw-pw")
     client.force_login(user)
-    response = client.post("/accounts/profile/", {"name": "", "email": "TAKEN@example.org", "current_password": PASSWORD})
+    response = client.post(
+        "/accounts/profile/", {"name": "", "email": "TAKEN@example.org", "current_password": PASSWORD}
+    )
     assert "An account with this e-mail address already exists." in response.text
 
 

@@ -211,7 +211,11 @@ def test_password_change_rotates_the_key_and_logs_out_other_sessions(client, use
 
     response = client.post(
         "/accounts/password/",
-        {"old_password": password, "new_password1": "another-fine-passphrase-7", "new_password2": "another-fine-passphrase-7"},
+        {
+            "old_password": password,
+            "new_password1": "another-fine-passphrase-7",
+            "new_password2": "another-fine-passphrase-7",
+        },
     )
 
     assert response.status_code == 302

@@ -68,8 +68,7 @@ def test_admin_login_is_throttled_the_same_way(django_user_model, settings):
     django_user_model.objects.create_superuser("boss@example.org", "boss-passphrase-12345")
     client = Client()
     statuses = [
-        client.post("/admin/login/", {"username": "boss@example.org", "password": "nope"}).status_code
-        for _ in range(3)
+        client.post("/admin/login/", {"username": "boss@example.org", "password": "nope"}).status_code for _ in range(3)
     ]
     assert statuses == [200, 200, 429]
     response = client.post("/admin/login/", {"username": "boss@example.org", "password": "boss-passphrase-12345"})
@@ -82,7 +81,12 @@ def test_forwarded_for_is_ignored_unless_proxies_are_trusted(user, settings):
     settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
     # A client rotating a forged X-Forwarded-For still comes from one REMOTE_ADDR.
     responses = [
-        login(Client(REMOTE_ADDR="203.0.113.5"), email=f"u{i}@example.org", password="x", HTTP_X_FORWARDED_FOR=f"10.0.0.{i}")
+        login(
+            Client(REMOTE_ADDR="203.0.113.5"),
+            email=f"u{i}@example.org",
+            password="x",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
         for i in range(3)
     ]
     assert responses[-1].status_code == 429
@@ -93,7 +97,12 @@ def test_forwarded_for_counts_when_one_proxy_is_trusted(user, settings):
     settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
     settings.TRUSTED_PROXY_COUNT = 1
     responses = [
-        login(Client(REMOTE_ADDR="10.0.0.1"), email=f"u{i}@example.org", password="x", HTTP_X_FORWARDED_FOR=f"forged, 198.51.100.{i}")
+        login(
+            Client(REMOTE_ADDR="10.0.0.1"),
+            email=f"u{i}@example.org",
+            password="x",
+            HTTP_X_FORWARDED_FOR=f"forged, 198.51.100.{i}",
+        )
         for i in range(3)
     ]
     assert [r.status_code for r in responses] == [200, 200, 200]
