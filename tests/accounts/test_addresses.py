@@ -31,7 +31,8 @@ def test_the_first_address_becomes_the_default_and_later_ones_do_not(user):
     second = add(user, line1="2 Low Road")
     first.refresh_from_db()
     second.refresh_from_db()
-    assert first.is_default and not second.is_default
+    assert first.is_default
+    assert not second.is_default
 
 
 @pytest.mark.django_db
@@ -86,13 +87,15 @@ def test_edit_over_htmx_swaps_the_form_in_then_the_card_back(logged_in, user):
     address = add(user)
     form = logged_in.get(f"/accounts/addresses/{address.pk}/edit/", HTTP_HX_REQUEST="true")
     assert form.text.lstrip().startswith(f'<li id="address-{address.pk}"')
-    assert "<form" in form.text and "<html" not in form.text
+    assert "<form" in form.text
+    assert "<html" not in form.text
 
     saved = logged_in.post(
         f"/accounts/addresses/{address.pk}/edit/", {**DATA, "city": "Hamburg"}, HTTP_HX_REQUEST="true"
     )
     assert saved.text.lstrip().startswith(f'<li id="address-{address.pk}"')
-    assert "Hamburg" in saved.text and 'name="city"' not in saved.text
+    assert "Hamburg" in saved.text
+    assert 'name="city"' not in saved.text
     address.refresh_from_db()
     assert address.city == "Hamburg"
 
@@ -101,9 +104,11 @@ def test_edit_over_htmx_swaps_the_form_in_then_the_card_back(logged_in, user):
 def test_edit_without_js_is_a_page_and_errors_keep_the_saved_address(logged_in, user):
     address = add(user)
     page = logged_in.get(f"/accounts/addresses/{address.pk}/edit/")
-    assert "<html" in page.text and "<h1>Edit address</h1>" in page.text
+    assert "<html" in page.text
+    assert "<h1>Edit address</h1>" in page.text
     bad = logged_in.post(f"/accounts/addresses/{address.pk}/edit/", {**DATA, "postcode": ""})
-    assert bad.status_code == 200 and "This field is required." in bad.text
+    assert bad.status_code == 200
+    assert "This field is required." in bad.text
     address.refresh_from_db()
     assert address.postcode == "10115"
     good = logged_in.post(f"/accounts/addresses/{address.pk}/edit/", {**DATA, "postcode": "20095"})
@@ -117,7 +122,8 @@ def test_set_default_moves_the_default(logged_in, user):
     assert response.status_code == 200
     first.refresh_from_db()
     second.refresh_from_db()
-    assert second.is_default and not first.is_default
+    assert second.is_default
+    assert not first.is_default
 
 
 @pytest.mark.django_db

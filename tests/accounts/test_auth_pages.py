@@ -113,7 +113,8 @@ def test_a_post_without_csrf_token_is_refused_with_a_page(user):
 @pytest.mark.django_db
 def test_header_offers_login_and_register_or_account_and_logout(client, user):
     anonymous = client.get("/").text
-    assert 'href="/accounts/login/"' in anonymous and 'href="/accounts/register/"' in anonymous
+    assert 'href="/accounts/login/"' in anonymous
+    assert 'href="/accounts/register/"' in anonymous
     client.force_login(user)
     page = client.get("/").text
     assert 'href="/accounts/profile/"' in page

@@ -1,6 +1,5 @@
 import logging
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -9,7 +8,7 @@ from django.test import Client
 from accounts.gate import COOKIE_NAME
 from accounts.models import LaunchSubscriber
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 SECRET = "open-sesame-2026"
 
 

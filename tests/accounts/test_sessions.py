@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -13,7 +12,7 @@ from accounts.net import ip_prefix
 from accounts.sessions.db import SessionStore
 from tests.accounts.conftest import login
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 UA = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
 
 
@@ -34,8 +33,10 @@ def test_login_stores_user_device_and_ip_prefix_never_the_address(client, user):
     assert row.user == user
     assert row.device == "Firefox on Linux"
     assert row.ip_prefix == "203.0.113.0/24"
-    assert "203.0.113.77" not in row.session_data and "203.0.113.77" not in row.ip_prefix
-    assert row.created_at == T0 and row.last_seen == T0
+    assert "203.0.113.77" not in row.session_data
+    assert "203.0.113.77" not in row.ip_prefix
+    assert row.created_at == T0
+    assert row.last_seen == T0
 
 
 def test_ip_prefix_is_a_24_or_48_network():

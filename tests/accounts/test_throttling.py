@@ -1,5 +1,4 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -7,7 +6,7 @@ from django.test import Client
 
 from tests.accounts.conftest import login
 
-T0 = datetime(2026, 11, 23, 9, 0, tzinfo=dt_timezone.utc)
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def fail(client, email, n, **extra):
@@ -20,7 +19,8 @@ def test_wrong_password_and_unknown_address_get_the_same_answer(client, user):
     unknown = login(client, email="nobody@example.org", password="wrong-password")
     assert wrong.status_code == unknown.status_code == 200
     message = "That e-mail address and password do not match an account."
-    assert message in wrong.text and message in unknown.text
+    assert message in wrong.text
+    assert message in unknown.text
 
 
 @pytest.mark.django_db
