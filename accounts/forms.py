@@ -149,6 +149,12 @@ class AddressForm(forms.ModelForm):
             "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
 
+    def __init__(self, *args, **kwargs) -> None:
+        # The add form and any inline edit forms share the profile page (with the profile form): own ids.
+        instance = kwargs.get("instance")
+        kwargs.setdefault("auto_id", f"id_address_{instance.pk if instance else 'new'}_%s")
+        super().__init__(*args, **kwargs)
+
 
 class StorefrontPasswordForm(forms.Form):
     password = forms.CharField(
