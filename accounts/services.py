@@ -60,11 +60,7 @@ def user_change_password(*, request: HttpRequest, user: User, password: str) -> 
 
 
 def user_delete(*, user: User) -> None:
-    """Remove a user's personal data: sessions, addresses and the user row itself.
-
-    Records that must outlive the account (orders, for bookkeeping) are to be detached and
-    anonymised here, before the row goes.
-    """
+    """Remove a user's personal data: sessions (rows and cached copies), addresses, the user row."""
     with transaction.atomic():
         session_revoke_all(user=user)
         Address.objects.filter(user=user).delete()

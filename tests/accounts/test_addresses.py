@@ -169,3 +169,12 @@ def test_sessions_page_queries(logged_in, django_assert_num_queries, settings):
     # session, user, the session list
     with django_assert_num_queries(3):
         assert logged_in.get("/accounts/sessions/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_cancelling_an_inline_edit_brings_the_card_back(logged_in, user):
+    address = add(user)
+    card = logged_in.get(f"/accounts/addresses/{address.pk}/", HTTP_HX_REQUEST="true")
+    assert card.text.lstrip().startswith(f'<li id="address-{address.pk}"')
+    assert "HX-Request" in card["Vary"]
+    assert logged_in.get(f"/accounts/addresses/{address.pk}/")["Location"] == "/accounts/profile/#addresses"

@@ -235,3 +235,10 @@ def test_account_pages_send_anonymous_visitors_to_login_keeping_next(client, url
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"/accounts/login/?next={url}"
+
+
+@pytest.mark.django_db
+def test_register_and_login_pages_send_a_logged_in_user_on(client, user):
+    client.force_login(user)
+    assert client.get("/accounts/register/")["Location"] == "/accounts/profile/"
+    assert client.get("/accounts/login/")["Location"] == "/accounts/profile/"
