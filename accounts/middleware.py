@@ -71,7 +71,11 @@ class StorefrontGateMiddleware(MiddlewareMixin):
             return None
         from accounts.views import storefront_password_page
 
-        return storefront_password_page(request)
+        response = storefront_password_page(request)
+        if HtmxDetails(request):
+            # The whole page reloads into the password page; a fragment swap would hide it.
+            response["HX-Refresh"] = "true"
+        return response
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if getattr(request, "gate_token_slide", False):

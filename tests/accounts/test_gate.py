@@ -154,3 +154,10 @@ def test_the_password_page_is_valid_and_labelled(client, gated):
     assert '<label for="id_password">' in text
     assert '<label for="id_notify_email">' in text
     assert text.count('id="id_next"') == 1
+
+
+@pytest.mark.django_db
+def test_an_htmx_request_through_a_closed_gate_reloads_the_page(client, gated):
+    response = client.get("/accounts/sessions/", HTTP_HX_REQUEST="true")
+    assert response.status_code == 503
+    assert response["HX-Refresh"] == "true"
