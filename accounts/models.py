@@ -1,8 +1,14 @@
+import uuid
+
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+
+from accounts.countries import COUNTRIES
+from accounts.useragent import describe_user_agent
 
 
 class UserManager(BaseUserManager):
@@ -72,3 +78,84 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.name or self.email
+
+
+class Session(AbstractBaseSession):
+    """A server-side session token, tied to its user so it can be listed and revoked.
+
+    `expire_date` is the truth: a row whose expire_date has passed is refused by every instance.
+    """
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, null=True, blank=True, related_name="sessions")
+    user_agent = models.CharField(max_length=300, blank=True)
+    ip_prefix = models.CharField("IP prefix", max_length=50, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta(AbstractBaseSession.Meta):
+        ordering = ["-last_seen"]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions.db import SessionStore
+
+        return SessionStore
+
+    @property
+    def device(self) -> str:
+        return describe_user_agent(self.user_agent)
+
+
+class Address(models.Model):
+    """A shipping address in a user's address book; at most one default per user."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="addresses")
+    name = models.CharField(max_length=150)
+    line1 = models.CharField("address line 1", max_length=200)
+    line2 = models.CharField("address line 2", max_length=200, blank=True)
+    city = models.CharField(max_length=100)
+    postcode = models.CharField(max_length=20)
+    country = models.CharField(max_length=2, choices=COUNTRIES)
+    phone = models.CharField(max_length=32, blank=True)
+    is_default = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-is_default", "created_at", "id"]
+        verbose_name_plural = "addresses"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(is_default=True),
+                name="accounts_address_one_default_per_user",
+                violation_error_message="Only one address can be the default.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.line1}, {self.postcode} {self.city}, {self.country}"
+
+    def lines(self) -> list[str]:
+        """The address as printed on a parcel label."""
+        return [
+            line
+            for line in (self.name, self.line1, self.line2, f"{self.postcode} {self.city}", self.get_country_display())
+            if line
+        ]
+
+
+class LaunchSubscriber(models.Model):
+    """An address left on the storefront password page: "tell me when you open"."""
+
+    email = models.EmailField("e-mail address", max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="accounts_launchsubscriber_email_ci_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return self.email

@@ -31,6 +31,9 @@ PAGES = [
     ("hello", "/bench/hello"),
     ("db", "/bench/db"),
     ("home", "/"),
+    # accounts (issue 5)
+    ("login", "/accounts/login/"),
+    ("register", "/accounts/register/"),
 ]
 
 # Commands (manage.py arguments) that prepare the database before the server starts.

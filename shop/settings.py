@@ -3,6 +3,7 @@
 The README lists each variable with its default. Production (DEBUG off) assumes HTTPS.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -46,25 +47,32 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "csp",
+    "axes",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
+    "accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "accounts.middleware.HtmxLoginRedirectMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "accounts.middleware.StorefrontGateMiddleware",
+    # django-axes must come last (STACK.md).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "shop.urls"
 WSGI_APPLICATION = "shop.wsgi.application"
 AUTH_USER_MODEL = "accounts.User"
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "accounts:profile"
+LOGOUT_REDIRECT_URL = "home"
 
 TEMPLATES = [
     {
@@ -124,6 +132,44 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# --- Accounts, sessions, login throttling (issue 5) -------------------------------------------------
+# Server-side sessions on accounts.Session; the row's expire_date is the truth on every instance.
+SESSION_ENGINE = (
+    "accounts.sessions.cached_db" if "redis" in CACHES["default"]["BACKEND"].lower() else "accounts.sessions.db"
+)
+SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
+SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=14 * 24 * 3600)
+# An active session's row is written at most this often (sliding the idle expiry).
+SESSION_TOUCH_INTERVAL = env.int("SESSION_TOUCH_INTERVAL", default=60)
+SESSION_COOKIE_AGE = SESSION_MAX_AGE
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# With N proxies in front that append to X-Forwarded-For, the N-th address from the right is the client.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
+# Per account (any case of the address) and, separately, per client IP.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
+AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are not logged: sessions already record what the shopper may see.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
+# --- Storefront password gate (issue 5) -----------------------------------------------------------
+SHOP_PASSWORD = env.str("SHOP_PASSWORD", default="")
+SHOP_PASSWORD_TTL = env.int("SHOP_PASSWORD_TTL", default=300)
+SHOP_PASSWORD_RETRY_AFTER = env.int("SHOP_PASSWORD_RETRY_AFTER", default=3600)
+SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/"]
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -202,3 +248,6 @@ SHOP_NAME = env.str("SHOP_NAME", default="Shop")
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
 # Floor views for `make bench` (bench/); never mounted in normal operation.
 SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
+
+# --- accounts (issue 5): django-axes logs lockouts as warnings; its per-attempt INFO lines are noise.
+LOGGING["loggers"]["axes"] = {"handlers": ["stdout"], "level": "WARNING", "propagate": False}

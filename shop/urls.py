@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as accounts_views
 from shop import views
 
 urlpatterns = [
@@ -9,6 +10,10 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # --- accounts (issue 5)
+    path("accounts/", include("accounts.urls")),
+    path("password/", accounts_views.storefront_password, name="storefront-password"),
+    path("password/notify/", accounts_views.storefront_notify, name="storefront-notify"),
 ]
 
 if settings.SHOP_BENCH:

@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.db import IntegrityError, transaction
+from django.test import RequestFactory
 
 User = get_user_model()
 
@@ -9,8 +10,10 @@ User = get_user_model()
 def test_email_is_the_login_identifier_and_ignores_case():
     User.objects.create_user("Alice@Example.org", "correct horse battery")
 
-    assert authenticate(username="alice@example.org", password="correct horse battery") is not None
-    assert authenticate(username="ALICE@EXAMPLE.ORG", password="wrong") is None
+    # django-axes (the first backend) needs the request to count failures.
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="alice@example.org", password="correct horse battery") is not None
+    assert authenticate(request, username="ALICE@EXAMPLE.ORG", password="wrong") is None
 
 
 @pytest.mark.django_db

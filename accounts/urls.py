@@ -1,0 +1,26 @@
+from django.urls import path
+
+from accounts import views
+
+app_name = "accounts"
+
+urlpatterns = [
+    path("register/", views.register, name="register"),
+    path("login/", views.LoginView.as_view(), name="login"),
+    path("logout/", views.LogoutView.as_view(), name="logout"),
+    path("password/", views.password_change, name="password-change"),
+    path("password/reset/", views.PasswordResetView.as_view(), name="password-reset"),
+    path("password/reset/sent/", views.PasswordResetDoneView.as_view(), name="password-reset-done"),
+    path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
+    path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
+    path("profile/", views.profile, name="profile"),
+    path("addresses/new/", views.address_create, name="address-create"),
+    path("addresses/<int:pk>/", views.address_detail, name="address-detail"),
+    path("addresses/<int:pk>/edit/", views.address_edit, name="address-edit"),
+    path("addresses/<int:pk>/delete/", views.address_delete, name="address-delete"),
+    path("addresses/<int:pk>/default/", views.address_set_default, name="address-default"),
+    path("sessions/", views.sessions, name="sessions"),
+    path("sessions/others/revoke/", views.sessions_revoke_others, name="sessions-revoke-others"),
+    path("sessions/<uuid:public_id>/revoke/", views.session_revoke, name="session-revoke"),
+    path("delete/", views.account_delete, name="delete"),
+]

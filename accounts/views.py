@@ -1,0 +1,384 @@
+"""Accounts pages: parse the request, call a selector or service, render the page or its htmx fragment."""
+
+from datetime import timedelta
+from uuid import UUID
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render, resolve_url
+from django.urls import reverse, reverse_lazy
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from accounts import gate, selectors, services
+from accounts.forms import (
+    AddressForm,
+    ConfirmPasswordForm,
+    LaunchNotifyForm,
+    LoginForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    ProfileForm,
+    RegisterForm,
+    SetPasswordForm,
+    StorefrontPasswordForm,
+)
+from accounts.models import Address
+from accounts.net import client_ip
+from accounts.throttle import throttle_blocked, throttle_fail
+
+
+def _safe_next(request: HttpRequest, value: str | None, default: str) -> str:
+    """`next` only when it stays on this site; otherwise the default (no open redirects)."""
+    if value and url_has_allowed_host_and_scheme(
+        value, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return value
+    return resolve_url(default)
+
+
+def _page_or_fragment(
+    request: HttpRequest, template: str, fragment: str, context: dict, status: int = 200
+) -> HttpResponse:
+    """The full page, or only `fragment` of it for htmx; caches keep the two apart."""
+    name = f"{template}#{fragment}" if request.htmx else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+# --- Registration, login, logout ----------------------------------------------------------------
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def register(request: HttpRequest) -> HttpResponse:
+    next_url = request.POST.get("next") or request.GET.get("next")
+    if request.user.is_authenticated:
+        return redirect(_safe_next(request, next_url, "accounts:profile"))
+    form = RegisterForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            user = services.user_register(
+                email=form.cleaned_data["email"],
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+            )
+        except services.EmailTaken as exc:
+            form.add_error("email", str(exc))
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Welcome! Your account is ready.")
+            return redirect(_safe_next(request, next_url, "accounts:profile"))
+    return render(request, "accounts/register.html", {"form": form, "next": next_url or ""})
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    form_class = LoginForm
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        if form.cleaned_data.get("remember"):
+            self.request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
+        else:
+            self.request.session.set_expiry(None)
+        return response
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["expired"] = self.request.GET.get("expired") == "1"
+        return context
+
+
+class LogoutView(auth_views.LogoutView):
+    """POST only (Django's): deletes the server-side session."""
+
+    next_page = "home"
+
+
+def login_locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None):
+    """django-axes' lockout answer: the same for every address, whether or not it has an account."""
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
+    response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
+    return response
+
+
+# --- Passwords ----------------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("old_password", "new_password1", "new_password2")
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def password_change(request: HttpRequest) -> HttpResponse:
+    form = PasswordChangeForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_change_password(request=request, user=request.user, password=form.cleaned_data["new_password1"])
+        messages.success(request, "Your password was changed. Your other sessions were logged out.")
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_change.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = PasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    email_template_name = "accounts/password_reset_email.txt"
+    subject_template_name = "accounts/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = SetPasswordForm
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        services.session_revoke_all(user=form.user)
+        return response
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+# --- Profile and address book ------------------------------------------------------------------
+
+
+def _profile_context(request: HttpRequest, **extra) -> dict:
+    return {
+        "profile_form": ProfileForm(user=request.user),
+        "address_form": AddressForm(),
+        "addresses": selectors.address_list(user=request.user),
+        **extra,
+    }
+
+
+@sensitive_post_parameters("current_password")
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    form = ProfileForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.user_update_profile(
+                user=request.user, name=form.cleaned_data["name"], email=form.cleaned_data["email"]
+            )
+        except services.EmailTaken as exc:
+            form.add_error("email", str(exc))
+        else:
+            messages.success(request, "Your profile was saved.")
+            return redirect("accounts:profile")
+    return render(request, "accounts/profile.html", _profile_context(request, profile_form=form))
+
+
+def _addresses_response(request: HttpRequest, address_form: AddressForm | None = None) -> HttpResponse:
+    """After an address-book change: the list fragment for htmx, back to the profile otherwise."""
+    if not request.htmx and address_form is None:
+        return redirect(reverse("accounts:profile") + "#addresses")
+    context = _profile_context(request)
+    if address_form is not None:
+        context["address_form"] = address_form
+    return _page_or_fragment(request, "accounts/profile.html", "addresses", context)
+
+
+def _own_address(request: HttpRequest, pk: int) -> Address:
+    try:
+        return selectors.address_get(user=request.user, pk=pk)
+    except Address.DoesNotExist as exc:
+        raise Http404("No such address.") from exc
+
+
+@login_required
+@require_POST
+def address_create(request: HttpRequest) -> HttpResponse:
+    form = AddressForm(request.POST)
+    if not form.is_valid():
+        return _addresses_response(request, address_form=form)
+    services.address_create(user=request.user, data=form.cleaned_data)
+    if not request.htmx:
+        messages.success(request, "The address was added.")
+    return _addresses_response(request)
+
+
+@login_required
+@require_safe
+def address_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _own_address(request, pk)
+    if not request.htmx:
+        return redirect(reverse("accounts:profile") + "#addresses")
+    return _page_or_fragment(request, "accounts/profile.html", "address-item", {"address": address})
+
+
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    address = _own_address(request, pk)
+    form = AddressForm(request.POST or None, instance=address)
+    if request.method == "POST" and form.is_valid():
+        services.address_update(address=address, data=form.cleaned_data)
+        if not request.htmx:
+            messages.success(request, "The address was saved.")
+            return redirect(reverse("accounts:profile") + "#addresses")
+        return _page_or_fragment(request, "accounts/profile.html", "address-item", {"address": address})
+    return _page_or_fragment(request, "accounts/address_edit.html", "edit-form", {"address": address, "form": form})
+
+
+@login_required
+@require_POST
+def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    services.address_delete(address=_own_address(request, pk))
+    if not request.htmx:
+        messages.success(request, "The address was deleted.")
+    return _addresses_response(request)
+
+
+@login_required
+@require_POST
+def address_set_default(request: HttpRequest, pk: int) -> HttpResponse:
+    services.address_set_default(address=_own_address(request, pk))
+    return _addresses_response(request)
+
+
+# --- Sessions ----------------------------------------------------------------------------------
+
+
+def _sessions_response(request: HttpRequest) -> HttpResponse:
+    context = {
+        "sessions": selectors.session_list_active(user=request.user),
+        "current_key": request.session.session_key,
+    }
+    return _page_or_fragment(request, "accounts/sessions.html", "session-list", context)
+
+
+@login_required
+@require_safe
+def sessions(request: HttpRequest) -> HttpResponse:
+    return _sessions_response(request)
+
+
+@login_required
+@require_POST
+def session_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
+    current = request.session.session_key
+    if selectors.session_list_active(user=request.user).filter(public_id=public_id, session_key=current).exists():
+        level, text = messages.ERROR, "To end this session, log out."
+    elif services.session_revoke(user=request.user, public_id=public_id):
+        level, text = messages.SUCCESS, "That session was logged out."
+    else:
+        level, text = messages.INFO, "That session had already ended."
+    if not request.htmx:
+        messages.add_message(request, level, text)
+        return redirect("accounts:sessions")
+    return _sessions_response(request)
+
+
+@login_required
+@require_POST
+def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
+    count = services.session_revoke_others(user=request.user, keep_key=request.session.session_key)
+    if not request.htmx:
+        messages.success(request, f"{count} other session{'s' if count != 1 else ''} logged out.")
+        return redirect("accounts:sessions")
+    return _sessions_response(request)
+
+
+# --- Account deletion ---------------------------------------------------------------------------
+
+
+@sensitive_post_parameters("password")
+@never_cache
+@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = ConfirmPasswordForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        user = request.user
+        logout(request)
+        services.user_delete(user=user)
+        messages.success(request, "Your account and your personal data were deleted.")
+        return redirect("home")
+    return render(request, "accounts/delete.html", {"form": form})
+
+
+# --- Storefront password gate ------------------------------------------------------------------
+
+GATE_THROTTLE_SCOPE = "storefront-password"
+NOTIFY_THROTTLE_SCOPE = "storefront-notify"
+
+
+def storefront_password_page(
+    request: HttpRequest,
+    form: StorefrontPasswordForm | None = None,
+    *,
+    status: int = 503,
+    notify_form: LaunchNotifyForm | None = None,
+    notified: bool = False,
+) -> HttpResponse:
+    """The password page, in place of whatever was asked for: 503, so search engines index nothing."""
+    if form is None:
+        form = StorefrontPasswordForm(initial={"next": request.get_full_path()})
+    if notify_form is None:
+        notify_form = LaunchNotifyForm(initial={"next": form["next"].value() or "/"})
+    context = {"form": form, "notify_form": notify_form, "notified": notified}
+    response = render(request, "accounts/storefront_password.html", context, status=status)
+    response["Retry-After"] = str(settings.SHOP_PASSWORD_RETRY_AFTER)
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@sensitive_post_parameters("password")
+@require_http_methods(["GET", "HEAD", "POST"])
+def storefront_password(request: HttpRequest) -> HttpResponse:
+    if not gate.gate_enabled():
+        raise Http404("The shop is open.")
+    if request.method != "POST":
+        return storefront_password_page(request, StorefrontPasswordForm(initial={"next": request.GET.get("next", "/")}))
+    form = StorefrontPasswordForm(request.POST)
+    ip = client_ip(request)
+    if throttle_blocked(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT):
+        form.is_valid()
+        form.add_error(None, "Too many wrong passwords. Wait a few minutes and try again.")
+        return storefront_password_page(request, form, status=429)
+    if form.is_valid() and gate.gate_password_matches(form.cleaned_data["password"]):
+        response = redirect(_safe_next(request, form.cleaned_data["next"], "home"))
+        gate.gate_token_issue(response)
+        return response
+    if "password" in form.cleaned_data:
+        throttle_fail(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
+        form.add_error("password", "That password is not correct.")
+    return storefront_password_page(request, form)
+
+
+@require_POST
+def storefront_notify(request: HttpRequest) -> HttpResponse:
+    if not gate.gate_enabled():
+        raise Http404("The shop is open.")
+    notify_form = LaunchNotifyForm(request.POST)
+    password_form = StorefrontPasswordForm(initial={"next": request.POST.get("next", "/")})
+    ip = client_ip(request)
+    if throttle_blocked(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT * 4):
+        notify_form.add_error(None, "Too many requests. Wait a few minutes and try again.")
+        return storefront_password_page(request, password_form, status=429, notify_form=notify_form)
+    if not notify_form.is_valid():
+        return storefront_password_page(request, password_form, notify_form=notify_form)
+    throttle_fail(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
+    services.launch_subscriber_add(email=notify_form.cleaned_data["email"])
+    return storefront_password_page(request, password_form, notified=True)

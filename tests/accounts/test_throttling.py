@@ -1,0 +1,108 @@
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.test import Client
+
+from tests.accounts.conftest import login
+
+T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+
+
+def fail(client, email, n, **extra):
+    return [login(client, email=email, password="wrong-password", **extra) for _ in range(n)]
+
+
+@pytest.mark.django_db
+def test_wrong_password_and_unknown_address_get_the_same_answer(client, user):
+    wrong = login(client, password="wrong-password")
+    unknown = login(client, email="nobody@example.org", password="wrong-password")
+    assert wrong.status_code == unknown.status_code == 200
+    message = "That e-mail address and password do not match an account."
+    assert message in wrong.text
+    assert message in unknown.text
+
+
+@pytest.mark.django_db
+def test_an_account_is_locked_after_the_limit_in_any_case_from_any_ip(user, settings, password):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    with time_machine.travel(T0, tick=False):
+        responses = [
+            login(Client(REMOTE_ADDR=f"198.51.100.{i}"), email=email, password="nope")
+            for i, email in enumerate(["shopper@example.org", "SHOPPER@example.org", "Shopper@Example.org"])
+        ]
+        assert [r.status_code for r in responses] == [200, 200, 429]
+        assert "Too many failed login attempts" in responses[-1].text
+        assert responses[-1]["Retry-After"] == str(settings.LOGIN_FAILURE_WINDOW)
+        # Even the right password waits out the window...
+        assert login(Client(REMOTE_ADDR="192.0.2.1"), password=password).status_code == 429
+    # ...and works once it has passed.
+    with time_machine.travel(T0 + timedelta(seconds=settings.LOGIN_FAILURE_WINDOW + 1), tick=False):
+        assert login(Client(REMOTE_ADDR="192.0.2.1"), password=password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_lockout_looks_the_same_for_an_address_without_an_account(user, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    known = fail(Client(REMOTE_ADDR="198.51.100.1"), "shopper@example.org", 3)[-1]
+    unknown = fail(Client(REMOTE_ADDR="198.51.100.2"), "ghost@example.org", 3)[-1]
+    assert known.status_code == unknown.status_code == 429
+    assert known.text.split("<main")[1] == unknown.text.split("<main")[1]
+
+
+@pytest.mark.django_db
+def test_one_ip_is_locked_after_the_limit_across_accounts(user, settings, password):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    client = Client(REMOTE_ADDR="203.0.113.5")
+    for email in ("a@example.org", "b@example.org", "c@example.org"):
+        last = login(client, email=email, password="nope")
+    assert last.status_code == 429
+    # From that address, even a correct login waits; from elsewhere the account is fine.
+    assert login(client, password=password).status_code == 429
+    assert login(Client(REMOTE_ADDR="203.0.113.99"), password=password).status_code == 302
+
+
+@pytest.mark.django_db
+def test_admin_login_is_throttled_the_same_way(django_user_model, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    django_user_model.objects.create_superuser("boss@example.org", "boss-passphrase-12345")
+    client = Client()
+    statuses = [
+        client.post("/admin/login/", {"username": "boss@example.org", "password": "nope"}).status_code for _ in range(3)
+    ]
+    assert statuses == [200, 200, 429]
+    response = client.post("/admin/login/", {"username": "boss@example.org", "password": "boss-passphrase-12345"})
+    assert response.status_code == 429
+    assert "Too many failed login attempts" in response.text
+
+
+@pytest.mark.django_db
+def test_forwarded_for_is_ignored_unless_proxies_are_trusted(user, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    # A client rotating a forged X-Forwarded-For still comes from one REMOTE_ADDR.
+    responses = [
+        login(
+            Client(REMOTE_ADDR="203.0.113.5"),
+            email=f"u{i}@example.org",
+            password="x",
+            HTTP_X_FORWARDED_FOR=f"10.0.0.{i}",
+        )
+        for i in range(3)
+    ]
+    assert responses[-1].status_code == 429
+
+
+@pytest.mark.django_db
+def test_forwarded_for_counts_when_one_proxy_is_trusted(user, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    settings.TRUSTED_PROXY_COUNT = 1
+    responses = [
+        login(
+            Client(REMOTE_ADDR="10.0.0.1"),
+            email=f"u{i}@example.org",
+            password="x",
+            HTTP_X_FORWARDED_FOR=f"forged, 198.51.100.{i}",
+        )
+        for i in range(3)
+    ]
+    assert [r.status_code for r in responses] == [200, 200, 200]
