@@ -9,6 +9,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # notifications: staff-only previews of every kind of mail
+    path("staff/emails/", include("notifications.urls")),
 ]
 
 if settings.SHOP_BENCH:
