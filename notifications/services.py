@@ -229,7 +229,7 @@ def _backoff(attempts: int) -> timedelta:
 
 def _record_failure(message: Message, mine: models.QuerySet, attempts: int, exc: Exception) -> str:
     error = f"attempt {attempts}: {type(exc).__name__}: {exc}"[:2000]
-    logger.warning("mail delivery failed", extra={"message": message.pk, "to": message.to, "error": error})
+    logger.warning("mail delivery failed", extra={"outbox_message": message.pk, "to": message.to, "error": error})
     if attempts >= settings.NOTIFY_MAX_ATTEMPTS:
         mine.update(status=Message.Status.DEAD, last_error=error)
         return "dead"
