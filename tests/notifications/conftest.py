@@ -1,6 +1,7 @@
 """Real parts for the outbox tests: an SMTP server on loopback (aiosmtpd) and the real task worker."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -106,6 +107,15 @@ def manage(*args: str, env: dict, timeout: float = 120) -> subprocess.CompletedP
     )
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory):
+    """One migrated SQLite file per session; tests get a copy (migrating takes seconds)."""
+    path = tmp_path_factory.mktemp("outbox-db") / "template.sqlite3"
+    result = manage("migrate", "--noinput", env=manage_env(f"sqlite:///{path}"))
+    assert result.returncode == 0, result.stderr
+    return path
+
+
 @pytest.fixture
 def process_database(request, tmp_path):
     """A database other processes can open: the test database on PostgreSQL, a migrated SQLite file otherwise.
@@ -118,7 +128,6 @@ def process_database(request, tmp_path):
         request.getfixturevalue("transactional_db")
         s = connection.settings_dict
         return f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}"
-    url = f"sqlite:///{tmp_path / 'shop.sqlite3'}"
-    result = manage("migrate", "--noinput", env=manage_env(url))
-    assert result.returncode == 0, result.stderr
-    return url
+    path = tmp_path / "shop.sqlite3"
+    shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
+    return f"sqlite:///{path}"
