@@ -1,10 +1,12 @@
 """Real parts for the outbox tests: an SMTP server on loopback (aiosmtpd) and the real task worker."""
 
+import mailbox
 import os
 import shutil
 import socket
 import subprocess
 import sys
+import time
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from pathlib import Path
@@ -131,3 +133,52 @@ def process_database(request, tmp_path):
     path = tmp_path / "shop.sqlite3"
     shutil.copyfile(request.getfixturevalue("migrated_sqlite_file"), path)
     return f"sqlite:///{path}"
+
+
+class SmtpProcess:
+    """aiosmtpd in its own process, storing what it accepts in a Maildir."""
+
+    def __init__(self, maildir: Path):
+        self.port = free_port()
+        self.maildir = maildir
+        self.process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "aiosmtpd",
+                "-n",
+                "-l",
+                f"127.0.0.1:{self.port}",
+                "-c",
+                "aiosmtpd.handlers.Mailbox",
+                str(maildir),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.1)
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        box = mailbox.Maildir(self.maildir, create=False)
+        return [message_from_bytes(box.get_bytes(key), policy=policy.default) for key in box.keys()]
+
+    def stop(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+@pytest.fixture
+def smtp_process(tmp_path):
+    """A real SMTP server in another process: many workers' connections in parallel, no GIL shared with the test."""
+    server = SmtpProcess(tmp_path / "maildir")
+    yield server
+    server.stop()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -58,59 +59,78 @@ def python(code: str, *args: str, env: dict) -> str:
     return result.stdout
 
 
-def start_worker(env: dict, *args: str) -> subprocess.Popen:
-    return subprocess.Popen(
-        [sys.executable, "manage.py", "outbox_worker", "--no-reload", "--no-startup-delay", *args],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+class WorkerProcess:
+    """`manage.py outbox_worker` in its own process, its output in a file (a pipe could fill and block it)."""
+
+    def __init__(self, env: dict, log: Path, *args: str):
+        self.log = log
+        with open(log, "w") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", "outbox_worker", "--no-reload", "--no-startup-delay", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def stop(self) -> None:
+        self.process.send_signal(signal.SIGTERM)
+
+    def wait(self, timeout: float = 180) -> str:
+        self.process.wait(timeout=timeout)
+        return self.log.read_text()
+
+    @property
+    def returncode(self) -> int | None:
+        return self.process.returncode
 
 
 def smtp_env(database_url: str, port: int, **extra: str) -> dict:
     return manage_env(database_url, EMAIL_URL=f"smtp://127.0.0.1:{port}", **extra)
 
 
-def test_two_workers_draining_200_messages_deliver_200_distinct_messages(process_database, smtp_server):
-    env = smtp_env(process_database, smtp_server.port, NOTIFY_RATE_TOTAL_HOUR="0", NOTIFY_RATE_PER_RECIPIENT_HOUR="0")
+def test_two_workers_draining_200_messages_deliver_200_distinct_messages(process_database, tmp_path, smtp_process):
+    env = smtp_env(process_database, smtp_process.port, NOTIFY_RATE_TOTAL_HOUR="0", NOTIFY_RATE_PER_RECIPIENT_HOUR="0")
     python(ENQUEUE, "200", "distinct", env=env)
 
-    workers = [start_worker(env, "--batch", "--interval", "0", "--worker-id", f"w{n}") for n in (1, 2)]
-    outputs = [worker.communicate(timeout=180)[0] for worker in workers]
+    workers = [
+        WorkerProcess(env, tmp_path / f"w{n}.log", "--batch", "--interval", "0", "--worker-id", f"w{n}") for n in (1, 2)
+    ]
+    outputs = [worker.wait() for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     report = json.loads(python(REPORT, env=env))
     assert report["statuses"] == {"sent": 200}
     assert report["task_statuses"] == {"SUCCESSFUL": 400}
     assert report["workers"] == ["w1", "w2"]  # both took part
-    mails = smtp_server.inbox.messages
+    mails = smtp_process.messages
     assert len(mails) == 200
     assert len({mail["Message-ID"] for mail in mails}) == 200
     assert Counter(mail["To"] for mail in mails) == Counter(f"customer{n}@example.com" for n in range(200))
 
 
-def test_rate_limit_holds_with_two_workers(process_database, smtp_server):
-    env = smtp_env(process_database, smtp_server.port, NOTIFY_RATE_PER_RECIPIENT_HOUR="10")
+def test_rate_limit_holds_with_two_workers(process_database, tmp_path, smtp_process):
+    env = smtp_env(process_database, smtp_process.port, NOTIFY_RATE_PER_RECIPIENT_HOUR="10")
     python(ENQUEUE, "30", "same", env=env)
 
-    workers = [start_worker(env, "--batch", "--interval", "0", "--worker-id", f"w{n}") for n in (1, 2)]
-    outputs = [worker.communicate(timeout=180)[0] for worker in workers]
+    workers = [
+        WorkerProcess(env, tmp_path / f"w{n}.log", "--batch", "--interval", "0", "--worker-id", f"w{n}") for n in (1, 2)
+    ]
+    outputs = [worker.wait() for worker in workers]
 
     assert [worker.returncode for worker in workers] == [0, 0], outputs
     assert json.loads(python(REPORT, env=env))["statuses"] == {"sent": 10, "queued": 20}
-    assert len(smtp_server.inbox.envelopes) == 10
+    assert len(smtp_process.messages) == 10
 
 
-def test_send_test_email_goes_through_a_running_worker_to_the_console(process_database):
+def test_send_test_email_goes_through_a_running_worker_to_the_console(process_database, tmp_path):
     env = manage_env(process_database, EMAIL_URL="consolemail://")
-    worker = start_worker(env, "--interval", "0.2")
+    worker = WorkerProcess(env, tmp_path / "worker.log", "--interval", "0.2")
     try:
         result = manage("send_test_email", "ops@example.com", "--wait", "60", env=env)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        output = worker.communicate(timeout=30)[0]
+        worker.stop()
+        output = worker.wait(timeout=30)
 
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Sent at" in result.stdout
@@ -120,7 +140,7 @@ def test_send_test_email_goes_through_a_running_worker_to_the_console(process_da
     assert worker.returncode == 0
 
 
-def test_the_worker_sweeps_the_outbox_periodically(process_database):
+def test_the_worker_sweeps_the_outbox_periodically(process_database, tmp_path):
     env = manage_env(process_database, EMAIL_URL="consolemail://", NOTIFY_SENDING_TIMEOUT="1")
     lose_task = (
         "import django; django.setup()\n"
@@ -132,7 +152,7 @@ def test_the_worker_sweeps_the_outbox_periodically(process_database):
     python(lose_task, env=env)
     time.sleep(1.1)  # past NOTIFY_SENDING_TIMEOUT: only the worker's own clock matters, so no time_machine here
 
-    worker = start_worker(env, "--interval", "0.2", "--sweep-interval", "0.5")
+    worker = WorkerProcess(env, tmp_path / "worker.log", "--interval", "0.2", "--sweep-interval", "0.5")
     try:
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -140,8 +160,8 @@ def test_the_worker_sweeps_the_outbox_periodically(process_database):
                 break
             time.sleep(0.5)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        output = worker.communicate(timeout=30)[0]
+        worker.stop()
+        output = worker.wait(timeout=30)
 
     assert json.loads(python(REPORT, env=env))["statuses"] == {"sent": 1}, output
     assert "To: lost@example.com" in output
@@ -173,6 +193,7 @@ def test_outbox_status_counts_each_status_and_the_oldest_waiting(capsys):
     call_command("outbox_status")
     busy = capsys.readouterr().out.splitlines()
 
-    assert "queued   0" in empty and "oldest waiting: none" in empty
+    assert "queued   0" in empty
+    assert "oldest waiting: none" in empty
     assert busy[:6] == ["queued   2", "sending  0", "sent     0", "failed   0", "dead     0", "dropped  0"]
     assert busy[6].startswith("oldest waiting: 0s")
