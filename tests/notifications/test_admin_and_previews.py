@@ -104,6 +104,9 @@ def test_preview_of_an_order_mail_shows_the_sample_order(client, staff):
     assert "Shop: order A-10042 confirmed" in body
     assert "http://127.0.0.1:8000/orders/A-10042/" in body
     assert "Brass gear set" in body
+    # The HTML part is shown as source, not inlined into the page (it is a whole document).
+    assert "&lt;h1&gt;Order A-10042 confirmed&lt;/h1&gt;" in body
+    assert body.count("<h1>") == 1
 
 
 def test_preview_of_an_unknown_kind_is_404(client, staff):
