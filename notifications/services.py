@@ -8,7 +8,6 @@ import logging
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -129,13 +128,19 @@ def mail_enqueue(
         message_id=make_msgid(domain=urlsplit(settings.SHOP_BASE_URL).hostname or "localhost"),
         vouched_by=voucher,
     )
-    transaction.on_commit(partial(_enqueue_delivery, message.pk))
+    _enqueue_delivery_on_commit(message.pk)
     return message
 
 
 def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:
     task = tasks.deliver_message if run_after is None else tasks.deliver_message.using(run_after=run_after)
     task.enqueue(message_id)
+
+
+def _enqueue_delivery_on_commit(message_id: int, run_after: datetime | None = None) -> None:
+    # Robust: if enqueueing fails after the commit, the caller's work stands (the error is logged)
+    # and the sweep gives the message a task later.
+    transaction.on_commit(lambda: _enqueue_delivery(message_id, run_after), robust=True)
 
 
 def _serialize_claims() -> None:
@@ -188,7 +193,7 @@ def message_deliver(message_id: int) -> str:
                 due.update(status=Message.Status.DROPPED, last_error=reason)
                 return "dropped"
             due.update(next_attempt_at=until, last_error=f"waiting until {until.isoformat()}: {reason}")
-            transaction.on_commit(partial(_enqueue_delivery, message_id, until))
+            _enqueue_delivery_on_commit(message_id, until)
             return "deferred"
         if not due.update(status=Message.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1):
             return "skipped"
@@ -214,7 +219,7 @@ def _send(message: Message) -> None:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[message.to],
         headers=headers,
-        connection=get_connection(fail_silently=False, timeout=settings.EMAIL_TIMEOUT),
+        connection=get_connection(fail_silently=False),
     )
     if message.body_html:
         email.attach_alternative(message.body_html, "text/html")
@@ -280,5 +285,5 @@ def message_resend(messages: models.QuerySet) -> int:
             status=Message.Status.QUEUED, attempts=0, next_attempt_at=now, claimed_at=None
         )
         for pk in pks:
-            transaction.on_commit(partial(_enqueue_delivery, pk))
+            _enqueue_delivery_on_commit(pk)
     return len(pks)

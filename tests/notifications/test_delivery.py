@@ -1,10 +1,12 @@
 """Delivery through a real SMTP server on loopback, by the real database worker."""
 
+import socket
 from datetime import timedelta
 
 import pytest
 import time_machine
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
 
@@ -176,3 +178,41 @@ def test_smtp_refusal_is_recorded_and_retried(smtp_server, worker, user):
     assert message.status == Message.Status.FAILED
     assert "SMTPRecipientsRefused" in message.last_error
     assert "550" in message.last_error
+
+
+def test_a_server_that_never_answers_times_out_and_the_attempt_is_recorded(worker, user, settings):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(5)  # the kernel completes the handshake; nobody ever sends the SMTP greeting
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = silent.getsockname()
+    settings.EMAIL_TIMEOUT = 0.5
+    try:
+        message = mail_enqueue(to="ada@example.com", kind="welcome", context={})
+        worker()
+    finally:
+        silent.close()
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.FAILED
+    assert "timed out" in message.last_error
+
+
+def test_a_failed_enqueue_after_commit_keeps_the_callers_work_and_the_sweep_sends_later(
+    smtp_server, worker, user, settings
+):
+    # A task backend that refuses the task (its only queue is another one): enqueueing fails after commit.
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["elsewhere"]}}
+    with transaction.atomic():
+        message = mail_enqueue(to="ada@example.com", kind="welcome", context={})
+
+    assert Message.objects.filter(pk=message.pk, status=Message.Status.QUEUED).exists()
+    assert DBTaskResult.objects.count() == 0
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    with time_machine.travel(timezone.now() + timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT + 1), tick=True):
+        assert outbox_sweep().lost == 1
+        worker()
+
+    message.refresh_from_db()
+    assert message.status == Message.Status.SENT
+    assert len(smtp_server.inbox.envelopes) == 1
