@@ -3,6 +3,7 @@
 import logging
 import os
 import threading
+import time
 
 from django.conf import settings
 from django.db import connection
@@ -14,8 +15,9 @@ from notifications.services import outbox_sweep
 logger = logging.getLogger(__name__)
 
 
-def sweep_forever(interval: float, stop: threading.Event) -> None:
-    while not stop.wait(interval):
+def sweep_forever(interval: float) -> None:
+    while True:
+        time.sleep(interval)
         try:
             result = outbox_sweep()
             if result.stuck or result.lost:
@@ -44,8 +46,6 @@ class Command(DbWorkerCommand):
         reloading = options["reload"] and not options["batch"]
         # With --reload the parent process only watches files; the sweep runs in the child that works.
         if sweep_interval > 0 and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
-            thread = threading.Thread(
-                target=sweep_forever, args=(sweep_interval, threading.Event()), name="outbox-sweep", daemon=True
-            )
+            thread = threading.Thread(target=sweep_forever, args=(sweep_interval,), name="outbox-sweep", daemon=True)
             thread.start()
         super().handle(*args, **options)
