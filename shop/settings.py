@@ -251,3 +251,20 @@ SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
 
 # --- accounts (issue 5): django-axes logs lockouts as warnings; its per-attempt INFO lines are noise.
 LOGGING["loggers"]["axes"] = {"handlers": ["stdout"], "level": "WARNING", "propagate": False}
+
+# --- Background tasks and the e-mail outbox (notifications) ---------------------------------------
+# django-tasks with its database backend: no broker; workers run `manage.py outbox_worker`
+# (db_worker on every queue plus the periodic outbox sweep). See docs/operations.md.
+INSTALLED_APPS += ["django_tasks", "django_tasks_db"]
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# Seconds an SMTP connection may hang before a delivery attempt counts as failed.
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Where links in mail point: workers have no request to build absolute URLs from.
+SHOP_BASE_URL = env.str("SHOP_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=10)
+NOTIFY_BACKOFF_SECONDS = env.int("NOTIFY_BACKOFF_SECONDS", default=60)
+NOTIFY_BACKOFF_MAX_SECONDS = env.int("NOTIFY_BACKOFF_MAX_SECONDS", default=3600)
+NOTIFY_RATE_PER_RECIPIENT_HOUR = env.int("NOTIFY_RATE_PER_RECIPIENT_HOUR", default=10)
+NOTIFY_RATE_TOTAL_HOUR = env.int("NOTIFY_RATE_TOTAL_HOUR", default=1000)
+NOTIFY_SENDING_TIMEOUT = env.int("NOTIFY_SENDING_TIMEOUT", default=600)
+NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)

@@ -1,0 +1,35 @@
+"""Sample contexts for the staff preview: one per kind, with every key its templates use."""
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from notifications.models import Message
+
+ORDER = {"name": "Ada Lovelace", "order_number": "A-10042", "order_path": "/orders/A-10042/"}
+
+SAMPLES: dict[str, dict[str, Any]] = {
+    Message.Kind.WELCOME: {"name": "Ada Lovelace"},
+    Message.Kind.PASSWORD_RESET: {"name": "Ada Lovelace", "reset_path": "/accounts/reset/MQ/sample-token/"},
+    Message.Kind.ORDER_CONFIRMATION: {
+        **ORDER,
+        "lines": [
+            {"name": "Analytical engine notebook", "quantity": 2, "total": Decimal("18.00")},
+            {"name": "Brass gear set", "quantity": 1, "total": Decimal("24.50")},
+        ],
+        "total": Decimal("42.50"),
+    },
+    Message.Kind.PAYMENT_RECEIPT: {
+        **ORDER,
+        "amount": Decimal("42.50"),
+        "paid_at": datetime(2026, 11, 23, 9, 30, tzinfo=UTC),
+        "payment_reference": "PAY-7F3K2",
+    },
+    Message.Kind.ORDER_SHIPPED: {
+        **ORDER,
+        "carrier": "Parcel Post",
+        "tracking_code": "PP123456789",
+        "tracking_url": "https://tracking.example.com/PP123456789",
+    },
+    Message.Kind.TEST: {},
+}
