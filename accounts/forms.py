@@ -3,8 +3,10 @@
 from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
+from django.urls import reverse
 
 from accounts.models import Address, User
+from notifications.services import mail_enqueue
 
 # Long enough for any passphrase; short enough that hashing it costs nothing unusual.
 PASSWORD_MAX_LENGTH = 1024
@@ -74,11 +76,25 @@ class PasswordChangeForm(auth_forms.PasswordChangeForm):
 
 
 class PasswordResetForm(auth_forms.PasswordResetForm):
-    """Django's enumeration-safe reset form: the same answer whether or not the address has an account."""
+    """Django's enumeration-safe reset form: the same answer whether or not the address has an account.
+
+    The mail goes through the outbox (retried, rate-limited) instead of straight to the mail server.
+    """
 
     email = forms.EmailField(
         label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
+
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ) -> None:
+        user = context["user"]
+        reset_path = reverse(
+            "accounts:password-reset-confirm", kwargs={"uidb64": context["uid"], "token": context["token"]}
+        )
+        mail_enqueue(
+            to=to_email, kind="password_reset", context={"name": user.name, "reset_path": reset_path}, vouched_by=user
+        )
 
 
 class SetPasswordForm(auth_forms.SetPasswordForm):

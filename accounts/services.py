@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import Address, LaunchSubscriber, Session, User
+from notifications.services import mail_enqueue
 
 
 class AccountError(Exception):
@@ -28,13 +29,17 @@ def _session_store():
 
 
 def user_register(*, email: str, password: str, name: str = "") -> User:
-    """Create a shopper's account. The e-mail is unique in any case (the database constraint decides)."""
+    """Create a shopper's account and queue the welcome mail in the same transaction.
+
+    The e-mail is unique in any case (the database constraint decides).
+    """
     email = User.objects.normalize_email(email)
     if User.objects.filter(email__iexact=email).exists():
         raise EmailTaken(EMAIL_TAKEN)
     try:
         with transaction.atomic():
             user = User.objects.create_user(email=email, password=password, name=name)
+            mail_enqueue(to=user.email, kind="welcome", context={"name": user.name}, vouched_by=user)
     except IntegrityError as exc:  # a concurrent registration won the race
         raise EmailTaken(EMAIL_TAKEN) from exc
     return user

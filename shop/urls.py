@@ -14,7 +14,6 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("password/", accounts_views.storefront_password, name="storefront-password"),
     path("password/notify/", accounts_views.storefront_notify, name="storefront-notify"),
-
     # notifications: staff-only previews of every kind of mail
     path("staff/emails/", include("notifications.urls")),
 ]

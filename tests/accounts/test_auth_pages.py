@@ -5,7 +5,9 @@ from django.core import mail
 from django.test import Client
 
 from accounts.models import Address, Session, User
+from notifications.models import Message
 from tests.accounts.conftest import PASSWORD, login
+from tests.notifications.conftest import drain_tasks
 
 GOOD = "a-long-and-unusual-passphrase-42"
 
@@ -16,8 +18,11 @@ def register(client, **overrides):
 
 
 @pytest.mark.django_db
-def test_register_creates_the_account_and_logs_in_without_sending_mail(client):
-    response = register(client)
+def test_register_creates_the_account_logs_in_and_sends_the_welcome_mail_through_the_outbox(
+    client, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = register(client)
 
     assert response.status_code == 302
     assert response["Location"] == "/accounts/profile/"
@@ -25,7 +30,18 @@ def test_register_creates_the_account_and_logs_in_without_sending_mail(client):
     assert user.name == "New"
     assert Session.objects.get().user == user
     assert client.get("/accounts/profile/").status_code == 200
-    assert mail.outbox == []
+    welcome = Message.objects.get()
+    assert (welcome.kind, welcome.to, welcome.status) == ("welcome", "new@example.org", "queued")
+    drain_tasks()
+    assert [m.to for m in mail.outbox] == [["new@example.org"]]
+    assert "Hello New," in mail.outbox[0].body
+
+
+@pytest.mark.django_db
+def test_a_refused_registration_queues_no_mail(client, user):
+    register(client, email=user.email.upper())
+
+    assert not Message.objects.exists()
 
 
 @pytest.mark.django_db
@@ -125,21 +141,30 @@ def test_header_offers_login_and_register_or_account_and_logout(client, user):
 
 
 @pytest.mark.django_db
-def test_password_reset_answers_the_same_whether_or_not_the_address_exists(client, user):
-    known = client.post("/accounts/password/reset/", {"email": "SHOPPER@example.org"})
-    unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+def test_password_reset_answers_the_same_whether_or_not_the_address_exists(
+    client, user, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post("/accounts/password/reset/", {"email": "SHOPPER@example.org"})
+        unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"] == "/accounts/password/reset/sent/"
+    assert list(Message.objects.values_list("kind", "to")) == [("password_reset", user.email)]
+    drain_tasks()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == [user.email]
 
 
 @pytest.mark.django_db
-def test_password_reset_link_sets_a_new_password_and_ends_all_sessions(client, user):
+def test_password_reset_link_sets_a_new_password_and_ends_all_sessions(
+    client, user, django_capture_on_commit_callbacks
+):
     other = Client()
     login(other)
-    client.post("/accounts/password/reset/", {"email": user.email})
-    link = re.search(r"http://testserver(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password/reset/", {"email": user.email})
+    drain_tasks()
+    link = re.search(r"http://127.0.0.1:8000(/accounts/password/reset/\S+/)", mail.outbox[0].body).group(1)
 
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
