@@ -69,6 +69,9 @@ class StorefrontGateMiddleware(MiddlewareMixin):
         if gate.gate_token_valid(request):
             request.gate_token_slide = True
             return None
+        if request.user.is_staff:
+            # Staff see the storefront (and the /staff/ pages) before launch without the shop password.
+            return None
         from accounts.views import storefront_password_page
 
         response = storefront_password_page(request)

@@ -161,3 +161,15 @@ def test_an_htmx_request_through_a_closed_gate_reloads_the_page(client, gated):
     response = client.get("/accounts/sessions/", HTTP_HX_REQUEST="true")
     assert response.status_code == 503
     assert response["HX-Refresh"] == "true"
+
+
+@pytest.mark.django_db
+def test_logged_in_staff_see_the_storefront_and_staff_pages_through_the_gate(client, gated, django_user_model):
+    staff = django_user_model.objects.create_user("staff@example.org", "pw", is_staff=True)
+    shopper = django_user_model.objects.create_user("shopper2@example.org", "pw")
+
+    client.force_login(shopper)
+    assert client.get("/").status_code == 503
+    client.force_login(staff)
+    assert client.get("/").status_code == 200
+    assert client.get("/staff/emails/").status_code == 200
