@@ -1,0 +1,69 @@
+"""Input validation for the storefront list: bad values fall back to defaults, never an error page."""
+
+from django import forms
+
+from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
+
+Q_MAX_LENGTH = 100
+PER_PAGE_DEFAULT = 20
+PER_PAGE_CHOICES = (20, 40, 100)
+PER_PAGE_MIN, PER_PAGE_MAX = 1, 100
+SORT_CHOICES = [
+    ("name", "Name"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("newest", "Newest"),
+]
+
+
+class ProductListForm(forms.Form):
+    """The filter form shown above the list; also parses the query string."""
+
+    q = forms.CharField(label="Search", required=False)
+    category = forms.ChoiceField(label="Category", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    in_stock = forms.BooleanField(label="In stock only", required=False)
+    per_page = forms.TypedChoiceField(
+        label="Per page", choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
+    )
+
+    def __init__(self, data, *, category_options: list[tuple[str, str]], **kwargs):
+        super().__init__(data, **kwargs)
+        self.fields["category"].choices = [("", "All categories"), *category_options]
+        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
+
+    def params(self) -> ProductListParams:
+        """The cleaned query; each unusable value is replaced by its default or clamped into range."""
+        data = self.data
+        q = " ".join(str(data.get("q", "")).split())[:Q_MAX_LENGTH]
+        category = str(data.get("category", ""))
+        if category not in dict(self.fields["category"].choices):
+            category = ""
+        sort = str(data.get("sort", DEFAULT_SORT))
+        if sort not in SORTS:
+            sort = DEFAULT_SORT
+        in_stock = str(data.get("in_stock", "")).lower() in ("1", "on", "true", "yes")
+        per_page = min(max(_int(data.get("per_page"), PER_PAGE_DEFAULT), PER_PAGE_MIN), PER_PAGE_MAX)
+        page = max(_int(data.get("page"), 1), 1)
+        return ProductListParams(q=q, category=category, sort=sort, in_stock=in_stock, per_page=per_page, page=page)
+
+    def initial_from(self, params: ProductListParams) -> None:
+        """Show the cleaned values (not the raw ones) when the form is rendered."""
+        self.data = {
+            "q": params.q,
+            "category": params.category,
+            "sort": params.sort,
+            "per_page": str(params.per_page),
+            **({"in_stock": "on"} if params.in_stock else {}),
+        }
+        if params.per_page not in PER_PAGE_CHOICES:
+            self.fields["per_page"].choices = sorted(
+                {*self.fields["per_page"].choices, (params.per_page, params.per_page)}
+            )
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default

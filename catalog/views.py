@@ -1,0 +1,79 @@
+"""Storefront pages. The product list answers htmx with its results fragment, anything else with the page."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from catalog import selectors
+from catalog.forms import ProductListForm
+from catalog.models import Category
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    ctx = {
+        "version": version,
+        "featured": selectors.product_featured(tree),
+        "newest": selectors.product_newest(tree),
+        "categories": tree.roots,
+    }
+    return render(request, "home.html", ctx)
+
+
+@require_safe
+def product_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, category=None)
+
+
+@require_safe
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _list(request, category=slug)
+
+
+def _list(request: HttpRequest, category: str | None) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    current: Category | None = None
+    if category is not None:
+        current = tree.get(category)
+        if current is None or not tree.is_visible(current):
+            raise Http404("No such category.")
+    form = ProductListForm(request.GET, category_options=tree.options())
+    params = form.params()
+    form.initial_from(params)
+    if current is None and params.category:
+        current_filter = tree.get(params.category)
+    else:
+        current_filter = current
+    ctx = {
+        "form": form,
+        "params": params,
+        "version": version,
+        "category": current,
+        "breadcrumbs": tree.ancestors(current) if current else [],
+        "subcategories": tree.children(current) if current else [],
+        "products": selectors.product_list(tree, params, category=current_filter),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
+    response = render(request, template, ctx)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_safe
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    product = selectors.product_get_visible(tree, slug)
+    ctx = {
+        "version": version,
+        "product": product,
+        "breadcrumbs": [*tree.ancestors(product.category), product.category],
+        "images": selectors.product_images(product),
+        "related": selectors.product_related(tree, product),
+    }
+    return render(request, "catalog/product_detail.html", ctx)
