@@ -111,8 +111,6 @@ def _image(product: Product, i: int, images: list[tuple[str, str, str]]) -> Prod
         image=original,
         thumbnail=thumbnail,
         display=display,
-        width=DISPLAY_SIZE[0],
-        height=DISPLAY_SIZE[1],
         alt_text=f"Photo of {product.name}",
         position=1,
         is_primary=True,

@@ -103,9 +103,7 @@ class ProductImage(models.Model):
     """A photo of a product. The original is kept for staff; shoppers get the renditions."""
 
     product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
-    image = models.ImageField("original", upload_to=image_upload_to, width_field="width", height_field="height")
-    width = models.PositiveIntegerField(editable=False, default=0)
-    height = models.PositiveIntegerField(editable=False, default=0)
+    image = models.ImageField("original", upload_to=image_upload_to)
     # Renditions, made by catalog.services.product_image_render when an image is added.
     thumbnail = models.ImageField(upload_to="products/thumbnails/", blank=True, editable=False)
     display = models.ImageField(upload_to="products/display/", blank=True, editable=False)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve as serve_media
 
 from catalog import views as catalog_views
 from shop import views
@@ -17,9 +16,7 @@ urlpatterns = [
 # Uploaded files (product images) from this process, so one machine works out of the box.
 # Larger deployments turn SERVE_MEDIA off and let the proxy or a CDN serve MEDIA_ROOT.
 if settings.SERVE_MEDIA:
-    urlpatterns.append(
-        re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT})
-    )
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", views.media, name="media"))
 
 if settings.SHOP_BENCH:
     urlpatterns.append(path("bench/", include("bench.urls")))
