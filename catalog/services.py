@@ -54,8 +54,7 @@ def product_image_add(
     """Attach an uploaded image to a product and make its display renditions."""
     if position is None:
         position = (product.images.order_by("-position").values_list("position", flat=True).first() or 0) + 1
-    image = ProductImage(product=product, alt_text=alt_text, position=position)
-    image.image.save(PurePath(file.name).name, file, save=False)
+    image = ProductImage(product=product, image=file, alt_text=alt_text, position=position)
     return product_image_save(image, primary=primary)
 
 
@@ -67,6 +66,9 @@ def product_image_save(image: ProductImage, *, primary: bool | None = None) -> P
             is_primary=False
         )
         image.is_primary = True
+    if image.image and not image.image._committed:
+        # A fresh upload: store the original first, so the renditions are made from the stored file.
+        image.image.save(PurePath(image.image.name).name, image.image.file, save=False)
     if not image.thumbnail or not image.display or _original_changed(image):
         product_image_render(image)
     image.save()
