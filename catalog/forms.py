@@ -28,6 +28,7 @@ class ProductListForm(forms.Form):
     )
 
     def __init__(self, data, *, category_options: list[tuple[str, str]], **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", "All categories"), *category_options]
         self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
@@ -35,7 +36,9 @@ class ProductListForm(forms.Form):
     def params(self) -> ProductListParams:
         """The cleaned query; each unusable value is replaced by its default or clamped into range."""
         data = self.data
-        q = " ".join(str(data.get("q", "")).split())[:Q_MAX_LENGTH]
+        # Control characters (NUL among them, which PostgreSQL refuses) carry no meaning in a search.
+        printable = "".join(ch if ch.isprintable() else " " for ch in str(data.get("q", ""))[: Q_MAX_LENGTH * 10])
+        q = " ".join(printable.split())[:Q_MAX_LENGTH]
         category = str(data.get("category", ""))
         if category not in dict(self.fields["category"].choices):
             category = ""
