@@ -25,6 +25,7 @@ migrate: $(VENV)/.runtime
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 run: migrate
+	DEBUG=1 $(PY) manage.py seed_demo --if-empty
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.dev

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 
 from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -77,6 +78,8 @@ class Product(models.Model):
             models.Index(fields=["-created_at"], name="catalog_prod_newest", condition=Q(is_archived=False)),
             models.Index(fields=["name"], name="catalog_prod_name", condition=Q(is_archived=False)),
             models.Index(fields=["-created_at"], name="catalog_prod_featured", condition=Q(is_featured=True)),
+            # Search puts an exact (case-insensitive) SKU first: `sku__iexact` is UPPER(sku) = UPPER(q).
+            models.Index(Upper("sku"), name="catalog_prod_sku_upper"),
         ]
         # The full-text GIN index (PostgreSQL only) is created by migration 0002; see catalog/search.py.
 

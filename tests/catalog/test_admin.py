@@ -42,7 +42,8 @@ def test_staff_archive_hides_products_from_the_storefront_and_restore_brings_the
 
     assert "Archived 1 product." in response.content.decode()
     lamp.refresh_from_db()
-    assert lamp.is_archived and lamp.archived_at is not None
+    assert lamp.is_archived
+    assert lamp.archived_at is not None
     assert names(client.get("/products/")) == ["Kettle"]
     assert client.get(f"/products/{lamp.slug}/").status_code == 404
     assert names(client.get("/products/", {"q": "lamp"})) == []
@@ -52,7 +53,8 @@ def test_staff_archive_hides_products_from_the_storefront_and_restore_brings_the
     client.post("/admin/catalog/product/", {"action": "restore", "_selected_action": [lamp.pk]})
 
     lamp.refresh_from_db()
-    assert not lamp.is_archived and lamp.archived_at is None
+    assert not lamp.is_archived
+    assert lamp.archived_at is None
     assert client.get(f"/products/{lamp.slug}/").status_code == 200
     history = list(LogEntry.objects.filter(object_id=str(lamp.pk)).values_list("change_message", flat=True))
     assert history == ["Restored.", "Archived."]
@@ -63,7 +65,8 @@ def test_the_admin_offers_no_hard_delete_of_products(client, staff):
 
     changelist = client.get("/admin/catalog/product/").content.decode()
     assert 'value="delete_selected"' not in changelist
-    assert 'value="archive"' in changelist and 'value="restore"' in changelist
+    assert 'value="archive"' in changelist
+    assert 'value="restore"' in changelist
     assert client.get(f"/admin/catalog/product/{lamp.pk}/delete/").status_code == 403
     response = client.post("/admin/catalog/product/", {"action": "delete_selected", "_selected_action": [lamp.pk]})
     assert response.status_code in (200, 302)
@@ -173,7 +176,8 @@ def test_an_image_added_in_the_admin_gets_renditions_and_becomes_primary(client,
     assert response.status_code == 302
     image = ProductImage.objects.get(product=lamp)
     assert image.is_primary
-    assert image.thumbnail.name.endswith(".webp") and image.display.name.endswith(".webp")
+    assert image.thumbnail.name.endswith(".webp")
+    assert image.display.name.endswith(".webp")
     from PIL import Image
 
     with Image.open(image.thumbnail.path) as thumb, Image.open(image.display.path) as display:

@@ -86,7 +86,9 @@ def test_non_utf8_bytes_are_refused_with_the_line(tmp_path, home):
 def test_every_bad_row_is_reported_not_just_the_first(tmp_path, home):
     err = failing_import(tmp_path, HEADER + "A,X,,home,-1,1,,0\nB,Y,,home,1,-1,,0\nC,Z,,home,1,1,,0\n")
 
-    assert "line 2:" in err and "line 3:" in err and "line 4:" not in err
+    assert "line 2:" in err
+    assert "line 3:" in err
+    assert "line 4:" not in err
 
 
 def test_dry_run_reports_and_changes_nothing(tmp_path, home):

@@ -23,7 +23,8 @@ def test_product_list_shows_products_with_price_and_stock(client):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert "Desk Lamp" in html and "1,234.50 EUR" in html
+    assert "Desk Lamp" in html
+    assert "1,234.50 EUR" in html
     assert "Only 3 left" in html
     assert "Out of stock" in html
     assert "2 products" in html
@@ -126,7 +127,8 @@ def test_htmx_gets_only_the_results_fragment_and_responses_vary_on_hx_request(cl
     page = client.get("/products/")
     fragment = client.get("/products/", headers={"HX-Request": "true"})
 
-    assert "HX-Request" in page["Vary"] and "HX-Request" in fragment["Vary"]
+    assert "HX-Request" in page["Vary"]
+    assert "HX-Request" in fragment["Vary"]
     assert b"<html" in page.content
     assert fragment.content.lstrip().startswith(b'<section id="results"')
     assert b"Teapot" in fragment.content
@@ -150,8 +152,11 @@ def test_product_detail_shows_price_stock_breadcrumbs_and_related(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Desk Lamp</h1>" in html
-    assert "19.90 EUR" in html and "Only 2 left" in html and "Warm light." in html
-    assert 'href="/categories/home/"' in html and 'href="/categories/lighting/"' in html
+    assert "19.90 EUR" in html
+    assert "Only 2 left" in html
+    assert "Warm light." in html
+    assert 'href="/categories/home/"' in html
+    assert 'href="/categories/lighting/"' in html
     assert "Floor Lamp" in html
     assert "Spade" not in html
 
@@ -163,7 +168,8 @@ def test_product_detail_shows_display_renditions_not_originals(client):
     html = client.get(f"/products/{lamp.slug}/").content.decode()
     list_html = client.get("/products/").content.decode()
 
-    assert "products/display/" in html and 'alt="The lamp, lit"' in html
+    assert "products/display/" in html
+    assert 'alt="The lamp, lit"' in html
     assert "products/thumbnails/" in list_html
     assert "products/originals/" not in html + list_html
 
@@ -200,8 +206,10 @@ def test_home_shows_featured_and_newest_products_and_categories(client):
 
     html = client.get("/").content.decode()
 
-    assert "Featured" in html and "Star Teapot" in html
-    assert "New in" in html and "Plain Spoon" in html
+    assert "Featured" in html
+    assert "Star Teapot" in html
+    assert "New in" in html
+    assert "Plain Spoon" in html
     assert 'href="/categories/garden/"' in html
 
 
