@@ -33,36 +33,39 @@ class ProductListForm(forms.Form):
         self.fields["category"].choices = [("", "All categories"), *category_options]
         self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
 
-    def params(self) -> ProductListParams:
-        """The cleaned query; each unusable value is replaced by its default or clamped into range."""
-        data = self.data
-        # Control characters (NUL among them, which PostgreSQL refuses) carry no meaning in a search.
-        printable = "".join(ch if ch.isprintable() else " " for ch in str(data.get("q", ""))[: Q_MAX_LENGTH * 10])
-        q = " ".join(printable.split())[:Q_MAX_LENGTH]
-        category = str(data.get("category", ""))
-        if category not in dict(self.fields["category"].choices):
-            category = ""
-        sort = str(data.get("sort", DEFAULT_SORT))
-        if sort not in SORTS:
-            sort = DEFAULT_SORT
-        in_stock = str(data.get("in_stock", "")).lower() in ("1", "on", "true", "yes")
-        per_page = min(max(_int(data.get("per_page"), PER_PAGE_DEFAULT), PER_PAGE_MIN), PER_PAGE_MAX)
-        page = max(_int(data.get("page"), 1), 1)
-        return ProductListParams(q=q, category=category, sort=sort, in_stock=in_stock, per_page=per_page, page=page)
-
-    def initial_from(self, params: ProductListParams) -> None:
-        """Show the cleaned values (not the raw ones) when the form is rendered."""
-        self.data = {
+    @classmethod
+    def for_params(cls, params: ProductListParams, category_options: list[tuple[str, str]]) -> "ProductListForm":
+        """The form showing the cleaned values (not the raw ones) of a request."""
+        data = {
             "q": params.q,
             "category": params.category,
             "sort": params.sort,
             "per_page": str(params.per_page),
             **({"in_stock": "on"} if params.in_stock else {}),
         }
+        form = cls(data, category_options=category_options)
         if params.per_page not in PER_PAGE_CHOICES:
-            self.fields["per_page"].choices = sorted(
-                {*self.fields["per_page"].choices, (params.per_page, params.per_page)}
+            form.fields["per_page"].choices = sorted(
+                {*form.fields["per_page"].choices, (params.per_page, params.per_page)}
             )
+        return form
+
+
+def list_params(data, category_slugs: set[str]) -> ProductListParams:
+    """The list's query from a query string; each unusable value is replaced by its default or clamped."""
+    # Control characters (NUL among them, which PostgreSQL refuses) carry no meaning in a search.
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(data.get("q", ""))[: Q_MAX_LENGTH * 10])
+    q = " ".join(printable.split())[:Q_MAX_LENGTH]
+    category = str(data.get("category", ""))
+    if category not in category_slugs:
+        category = ""
+    sort = str(data.get("sort", DEFAULT_SORT))
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    in_stock = str(data.get("in_stock", "")).lower() in ("1", "on", "true", "yes")
+    per_page = min(max(_int(data.get("per_page"), PER_PAGE_DEFAULT), PER_PAGE_MIN), PER_PAGE_MAX)
+    page = max(_int(data.get("page"), 1), 1)
+    return ProductListParams(q=q, category=category, sort=sort, in_stock=in_stock, per_page=per_page, page=page)
 
 
 def _int(value, default: int) -> int:

@@ -102,6 +102,9 @@ class CategoryTree:
             ids.extend(frontier)
         return ids
 
+    def visible_slugs(self) -> set[str]:
+        return {c.slug for c in self.categories if self.is_visible(c)}
+
     def visible_ids(self) -> list[int]:
         return [c.pk for c in self.categories if self.is_visible(c)]
 
@@ -221,8 +224,12 @@ def product_list(tree: CategoryTree, params: ProductListParams, category: Catego
 
 def product_get_visible(tree: CategoryTree, slug: str) -> Product:
     """The product a detail page shows, or 404 when unknown, archived or in a hidden category."""
-    product = Product.objects.select_related("category").filter(slug=slug, is_archived=False).first()
-    if product is None or product.category_id not in tree.visible_ids():
+    # get(), not first(): first() would add ORDER BY name, and the planner may then walk the name index.
+    try:
+        product = Product.objects.select_related("category").get(slug=slug, is_archived=False)
+    except Product.DoesNotExist:
+        raise Http404("No such product.") from None
+    if product.category_id not in tree.visible_ids():
         raise Http404("No such product.")
     return product
 

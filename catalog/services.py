@@ -66,11 +66,17 @@ def product_image_save(image: ProductImage, *, primary: bool | None = None) -> P
             is_primary=False
         )
         image.is_primary = True
-    if image.image and not image.image._committed:
-        # A fresh upload: store the original first, so the renditions are made from the stored file.
+    fresh_upload = bool(image.image) and not image.image._committed
+    if fresh_upload:
+        # Store the original first, so the renditions are made from the stored file.
         image.image.save(PurePath(image.image.name).name, image.image.file, save=False)
     if not image.thumbnail or not image.display or _original_changed(image):
-        product_image_render(image)
+        try:
+            product_image_render(image)
+        except CatalogError:
+            if fresh_upload:
+                image.image.delete(save=False)
+            raise
     image.save()
     product_images_ensure_primary(image.product_id)
     return image

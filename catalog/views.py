@@ -6,7 +6,7 @@ from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from catalog import selectors
-from catalog.forms import ProductListForm
+from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
 
@@ -41,15 +41,11 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         current = tree.get(category)
         if current is None or not tree.is_visible(current):
             raise Http404("No such category.")
-    form = ProductListForm(request.GET, category_options=tree.options())
-    params = form.params()
-    form.initial_from(params)
-    if current is None and params.category:
-        current_filter = tree.get(params.category)
-    else:
-        current_filter = current
+    params = list_params(request.GET, tree.visible_slugs())
+    current_filter = tree.get(params.category) if current is None and params.category else current
     ctx = {
-        "form": form,
+        # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
+        "form": lambda: ProductListForm.for_params(params, tree.options()),
         "params": params,
         "version": version,
         "category": current,
