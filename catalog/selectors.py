@@ -2,6 +2,7 @@
 
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
@@ -193,33 +194,37 @@ class ProductListParams:
 
 
 class LazyPage:
-    """A page of products that runs its queries only when a template first reads it.
+    """A page of products that builds and runs its queries only when a template first reads it.
 
-    The page's markup is cached per catalog version, so on a cache hit no product query runs at all.
+    The page's markup is cached per catalog version, so on a cache hit no query is built or run at all.
     """
 
-    def __init__(self, queryset: QuerySet[Product], per_page: int, number: int):
-        self._queryset, self._per_page, self._number = queryset, per_page, number
+    def __init__(self, build: Callable[[], QuerySet[Product]], per_page: int, number: int):
+        self._build, self._per_page, self._number = build, per_page, number
 
     @cached_property
     def page(self) -> Page:
-        return Paginator(self._queryset, self._per_page).get_page(self._number)
+        return Paginator(self._build(), self._per_page).get_page(self._number)
 
 
 def product_list(tree: CategoryTree, params: ProductListParams, category: Category | None = None) -> LazyPage:
     """The storefront list: category (with its subcategories), search, in-stock filter, sort, page."""
-    queryset = product_visible(tree).select_related("category")
-    if category is not None:
-        queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
-    if params.in_stock:
-        queryset = queryset.filter(stock__gt=0)
-    if params.q:
-        queryset = product_search(queryset, params.q)
-        if params.sort != DEFAULT_SORT:
+
+    def build() -> QuerySet[Product]:
+        queryset = product_visible(tree).select_related("category")
+        if category is not None:
+            queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
+        if params.in_stock:
+            queryset = queryset.filter(stock__gt=0)
+        if params.q:
+            queryset = product_search(queryset, params.q)
+            if params.sort != DEFAULT_SORT:
+                queryset = queryset.order_by(*SORTS[params.sort])
+        else:
             queryset = queryset.order_by(*SORTS[params.sort])
-    else:
-        queryset = queryset.order_by(*SORTS[params.sort])
-    return LazyPage(_with_primary_image(queryset), params.per_page, params.page)
+        return _with_primary_image(queryset)
+
+    return LazyPage(build, params.per_page, params.page)
 
 
 def product_get_visible(tree: CategoryTree, slug: str) -> Product:

@@ -16,8 +16,9 @@ def home(request: HttpRequest) -> HttpResponse:
     tree = selectors.category_tree(version)
     ctx = {
         "version": version,
-        "featured": selectors.product_featured(tree),
-        "newest": selectors.product_newest(tree),
+        # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
+        "featured": lambda: selectors.product_featured(tree),
+        "newest": lambda: selectors.product_newest(tree),
         "categories": tree.roots,
     }
     return render(request, "home.html", ctx)
@@ -69,7 +70,8 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "version": version,
         "product": product,
         "breadcrumbs": [*tree.ancestors(product.category), product.category],
-        "images": selectors.product_images(product),
-        "related": selectors.product_related(tree, product),
+        # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
+        "images": lambda: selectors.product_images(product),
+        "related": lambda: selectors.product_related(tree, product),
     }
     return render(request, "catalog/product_detail.html", ctx)
