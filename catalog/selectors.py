@@ -227,13 +227,17 @@ def product_list(tree: CategoryTree, params: ProductListParams, category: Catego
     return LazyPage(build, params.per_page, params.page)
 
 
-def product_get_visible(tree: CategoryTree, slug: str) -> Product:
-    """The product a detail page shows, or 404 when unknown, archived or in a hidden category."""
-    # get(), not first(): first() would add ORDER BY name, and the planner may then walk the name index.
-    try:
-        product = Product.objects.select_related("category").get(slug=slug, is_archived=False)
-    except Product.DoesNotExist:
-        raise Http404("No such product.") from None
+def product_get_visible(tree: CategoryTree, slug: str, version: str) -> Product:
+    """The product a detail page shows (cached for this catalog version), or 404 when unknown, archived or hidden."""
+    key = f"catalog:product:{version}:{hashlib.blake2b(slug.encode(), digest_size=16).hexdigest()}"
+    product = cache.get(key)
+    if product is None:
+        # get(), not first(): first() would add ORDER BY name, and the planner may then walk the name index.
+        try:
+            product = Product.objects.select_related("category").get(slug=slug, is_archived=False)
+        except Product.DoesNotExist:
+            raise Http404("No such product.") from None
+        cache.set(key, product, timeout=600)
     if product.category_id not in tree.visible_ids():
         raise Http404("No such product.")
     return product

@@ -65,7 +65,7 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     version = selectors.catalog_version()
     tree = selectors.category_tree(version)
-    product = selectors.product_get_visible(tree, slug)
+    product = selectors.product_get_visible(tree, slug, version)
     ctx = {
         "version": version,
         "product": product,

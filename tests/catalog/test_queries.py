@@ -59,3 +59,10 @@ def test_a_cached_page_needs_only_the_version_query(client, shop, django_assert_
     client.get("/products/?sort=price")
     with django_assert_num_queries(1):
         assert client.get("/products/?sort=price").status_code == 200
+
+
+def test_a_cached_product_page_needs_only_the_version_query(client, shop, django_assert_num_queries):
+    url = f"/products/{shop[0].slug}/"
+    client.get(url)
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200

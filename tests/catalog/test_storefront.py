@@ -240,3 +240,23 @@ def test_media_files_are_served_when_serve_media_is_on(client):
 
     assert response.status_code == 200
     assert b"".join(response.streaming_content)[:4] == b"RIFF"
+
+
+def test_a_cached_product_page_disappears_when_the_product_is_archived(client):
+    lamp = make_product("Desk Lamp")
+    assert client.get(f"/products/{lamp.slug}/").status_code == 200
+
+    services.product_archive(Product.objects.filter(pk=lamp.pk))
+
+    assert client.get(f"/products/{lamp.slug}/").status_code == 404
+    assert names(client.get("/products/")) == []
+
+
+def test_a_cached_product_page_follows_a_category_being_hidden(client):
+    lamp = make_product("Desk Lamp")
+    assert client.get(f"/products/{lamp.slug}/").status_code == 200
+
+    lamp.category.is_active = False
+    lamp.category.save()
+
+    assert client.get(f"/products/{lamp.slug}/").status_code == 404
