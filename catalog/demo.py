@@ -93,13 +93,14 @@ def _ensure_categories() -> list[Category]:
 def _product(i: int, leaves: list[Category]) -> Product:
     rng = random.Random(i)
     category = leaves[i % len(leaves)]
-    name = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[category.name])} {i}"
+    kind = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[category.name])}"
+    name = f"{kind} {i}"
     return Product(
         sku=_sku(i),
         name=name,
         slug=f"{name.lower().replace(' ', '-')}",
         description=(
-            f"A {name.lower()} from our {category.name.lower()} range. "
+            f"A {kind.lower()} from our {category.name.lower()} range. "
             f"{rng.choice(['Made to last', 'Light and practical', 'Loved by our customers', 'Simple and useful'])}."
         ),
         price=money(Decimal(rng.randint(199, 49999)) / 100),
