@@ -92,14 +92,15 @@ class ProductAdmin(admin.ModelAdmin):
 
     @admin.action(description="Archive selected products (hide from the shop)", permissions=["change"])
     def archive(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self._bulk(request, queryset, services.product_archive, "Archived")
+        self._bulk(request, queryset.filter(is_archived=False), services.product_archive, "Archived")
 
     @admin.action(description="Restore selected products (show in the shop)", permissions=["change"])
     def restore(self, request: HttpRequest, queryset: QuerySet[Product]) -> None:
-        self._bulk(request, queryset, services.product_restore, "Restored")
+        self._bulk(request, queryset.filter(is_archived=True), services.product_restore, "Restored")
 
     def _bulk(self, request, queryset, service, verb: str) -> None:
-        changed_ids = list(queryset.filter(is_archived=(verb == "Restored")).values_list("pk", flat=True))
+        """Run the service on the products it will change, and record each in the admin history."""
+        changed_ids = list(queryset.values_list("pk", flat=True))
         count = service(Product.objects.filter(pk__in=changed_ids))
         if changed_ids:
             LogEntry.objects.log_actions(

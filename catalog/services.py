@@ -135,6 +135,8 @@ class ImportResult:
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
     applied: bool = False
+    # The file itself is unusable (encoding, header, CSV syntax): nothing applies, even with skip_invalid.
+    fatal: bool = False
 
 
 @dataclass
@@ -161,6 +163,7 @@ def products_import(
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
         result.errors.append(f"line {line}: not UTF-8 text (byte {exc.object[exc.start]:#04x}); save the file as UTF-8")
+        result.fatal = True
         return result
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip() for h in (reader.fieldnames or [])]
@@ -173,6 +176,7 @@ def products_import(
         if unknown:
             parts.append(f"unknown column(s): {', '.join(sorted(unknown))}")
         result.errors.append(f"line 1: wrong header ({'; '.join(parts)}); expected {','.join(CSV_COLUMNS)}")
+        result.fatal = True
         return result
     reader.fieldnames = header
 
@@ -204,6 +208,7 @@ def products_import(
             good.append(_Row(line, values))
     except csv.Error as exc:
         result.errors.append(f"line {reader.line_num}: unreadable CSV ({exc})")
+        result.fatal = True
         return result
 
     if result.errors and not skip_invalid:
@@ -222,6 +227,7 @@ def products_import(
         # Another writer got in between validation and the write: nothing was applied.
         result.errors.append(f"the database refused the import, nothing was applied: {exc}")
         result.created = result.updated = 0
+        result.fatal = True
         return result
     result.applied = True
     return result

@@ -162,3 +162,9 @@ def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():
 def test_seed_demo_refuses_more_than_100000_products():
     with pytest.raises(CommandError, match="between 0 and 100000"):
         call_command("seed_demo", "--products", "100001", stdout=StringIO(), stderr=StringIO())
+
+
+def test_skip_invalid_does_not_rescue_a_file_with_a_wrong_header(tmp_path, home):
+    err = failing_import(tmp_path, "sku,title\nA-1,Lamp\n", "--skip-invalid")
+
+    assert "wrong header" in err

@@ -32,7 +32,7 @@ class Command(BaseCommand):
         for error in result.errors:
             self.stderr.write(f"{file}: {error}")
         summary = f"{result.created} created, {result.updated} updated, {result.skipped} skipped"
-        if result.errors and not skip_invalid:
+        if result.fatal or (result.errors and not skip_invalid):
             raise CommandError(f"{len(result.errors)} error(s); nothing was applied ({summary} if fixed).")
         if dry_run:
             self.stdout.write(f"Dry run, nothing applied: {summary}.")
