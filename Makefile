@@ -25,6 +25,7 @@ migrate: $(VENV)/.runtime
 	DEBUG=1 $(PY) manage.py migrate --noinput
 
 run: migrate
+	DEBUG=1 $(PY) manage.py seed_demo --if-empty
 	@# notifications: a task worker beside the web server; Ctrl-C (or any exit) stops both.
 	@DEBUG=1 $(PY) manage.py outbox_worker & worker=$$!; trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	DEBUG=1 $(PY) manage.py runserver $(HOST):$(PORT)

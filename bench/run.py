@@ -34,12 +34,20 @@ PAGES = [
     # accounts (issue 5)
     ("login", "/accounts/login/"),
     ("register", "/accounts/register/"),
+    # Catalog (issue 3), over a 10,000-product demo catalog.
+    ("products", "/products/"),
+    ("products-p50", "/products/?sort=price&page=50"),
+    ("search", "/products/?q=lamp"),
+    ("category", "/categories/home/"),
+    ("detail", "/products/compact-lamp-1/"),
 ]
 
 # Commands (manage.py arguments) that prepare the database before the server starts.
 PREPARE = [
     ["migrate", "--noinput"],
     ["collectstatic", "--noinput"],
+    # Catalog (issue 3): idempotent, adds only the demo products still missing.
+    ["seed_demo", "--products", "10000"],
 ]
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -117,6 +125,9 @@ def server_env(database_url: str) -> dict:
         "SHOP_BENCH": "1",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESSLOG": "",
+        "MEDIA_ROOT": str(WORK / "media"),
+        # `BENCH_CACHE_URL=dummycache://` measures the catalog without its fragment cache.
+        "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "locmemcache://"),
     }
 
 

@@ -1,12 +1,13 @@
 from django.conf import settings
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
+from catalog import views as catalog_views
 from shop import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", catalog_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
@@ -16,7 +17,13 @@ urlpatterns = [
     path("password/notify/", accounts_views.storefront_notify, name="storefront-notify"),
     # notifications: staff-only previews of every kind of mail
     path("staff/emails/", include("notifications.urls")),
+    path("", include("catalog.urls")),
 ]
+
+# Uploaded files (product images) from this process, so one machine works out of the box.
+# Larger deployments turn SERVE_MEDIA off and let the proxy or a CDN serve MEDIA_ROOT.
+if settings.SERVE_MEDIA:
+    urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", views.media, name="media"))
 
 if settings.SHOP_BENCH:
     urlpatterns.append(path("bench/", include("bench.urls")))

@@ -1,19 +1,15 @@
-"""Site-wide views: home page, health probes, error pages."""
+"""Site-wide views: health probes. (The home page is catalog.views.home.)"""
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
+from django.views.static import serve
 
 logger = logging.getLogger(__name__)
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
 
 
 @never_cache
@@ -35,3 +31,9 @@ def readyz(request: HttpRequest) -> HttpResponse:
         logger.warning("readiness check failed", extra={"error": str(exc)})
         return HttpResponse(f"database unavailable: {exc}\n", status=503, content_type="text/plain")
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@require_safe
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """Uploaded files from MEDIA_ROOT (mounted when SERVE_MEDIA is on; a proxy or CDN does it at scale)."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)

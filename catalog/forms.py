@@ -1,0 +1,75 @@
+"""Input validation for the storefront list: bad values fall back to defaults, never an error page."""
+
+from django import forms
+
+from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
+
+Q_MAX_LENGTH = 100
+PER_PAGE_DEFAULT = 20
+PER_PAGE_CHOICES = (20, 40, 100)
+PER_PAGE_MIN, PER_PAGE_MAX = 1, 100
+SORT_CHOICES = [
+    ("name", "Name"),
+    ("price", "Price: low to high"),
+    ("-price", "Price: high to low"),
+    ("newest", "Newest"),
+]
+
+
+class ProductListForm(forms.Form):
+    """The filter form shown above the list; also parses the query string."""
+
+    q = forms.CharField(label="Search", required=False)
+    category = forms.ChoiceField(label="Category", required=False)
+    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
+    in_stock = forms.BooleanField(label="In stock only", required=False)
+    per_page = forms.TypedChoiceField(
+        label="Per page", choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
+    )
+
+    def __init__(self, data, *, category_options: list[tuple[str, str]], **kwargs):
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(data, **kwargs)
+        self.fields["category"].choices = [("", "All categories"), *category_options]
+        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
+
+    @classmethod
+    def for_params(cls, params: ProductListParams, category_options: list[tuple[str, str]]) -> "ProductListForm":
+        """The form showing the cleaned values (not the raw ones) of a request."""
+        data = {
+            "q": params.q,
+            "category": params.category,
+            "sort": params.sort,
+            "per_page": str(params.per_page),
+            **({"in_stock": "on"} if params.in_stock else {}),
+        }
+        form = cls(data, category_options=category_options)
+        if params.per_page not in PER_PAGE_CHOICES:
+            form.fields["per_page"].choices = sorted(
+                {*form.fields["per_page"].choices, (params.per_page, params.per_page)}
+            )
+        return form
+
+
+def list_params(data, category_slugs: set[str]) -> ProductListParams:
+    """The list's query from a query string; each unusable value is replaced by its default or clamped."""
+    # Control characters (NUL among them, which PostgreSQL refuses) carry no meaning in a search.
+    printable = "".join(ch if ch.isprintable() else " " for ch in str(data.get("q", ""))[: Q_MAX_LENGTH * 10])
+    q = " ".join(printable.split())[:Q_MAX_LENGTH]
+    category = str(data.get("category", ""))
+    if category not in category_slugs:
+        category = ""
+    sort = str(data.get("sort", DEFAULT_SORT))
+    if sort not in SORTS:
+        sort = DEFAULT_SORT
+    in_stock = str(data.get("in_stock", "")).lower() in ("1", "on", "true", "yes")
+    per_page = min(max(_int(data.get("per_page"), PER_PAGE_DEFAULT), PER_PAGE_MIN), PER_PAGE_MAX)
+    page = max(_int(data.get("page"), 1), 1)
+    return ProductListParams(q=q, category=category, sort=sort, in_stock=in_stock, per_page=per_page, page=page)
+
+
+def _int(value, default: int) -> int:
+    try:
+        return int(str(value))
+    except (TypeError, ValueError):
+        return default

@@ -1,0 +1,129 @@
+"""The catalog: nested categories, products (archived, never deleted) and their ordered images."""
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Upper
+from django.urls import reverse
+
+from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+LOW_STOCK_THRESHOLD = 5
+
+
+class Category(models.Model):
+    """A shelf of the shop; categories nest (a parent) and sort by position, then name."""
+
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=140, unique=True)
+    parent = models.ForeignKey("self", null=True, blank=True, related_name="children", on_delete=models.PROTECT)
+    position = models.PositiveIntegerField(default=0, help_text="Lower numbers come first.")
+    is_active = models.BooleanField(
+        "active", default=True, help_text="Inactive categories and their products are hidden from the storefront."
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name_plural = "categories"
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:category-detail", args=[self.slug])
+
+    def clean(self) -> None:
+        # A category may not sit inside itself, however deep: walk up from the chosen parent.
+        seen, node = set(), self.parent
+        while node is not None and node.pk not in seen:
+            if self.pk is not None and node.pk == self.pk:
+                raise ValidationError({"parent": "A category cannot be placed inside itself or its own subcategory."})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Product(models.Model):
+    """Something we sell. "Deleting" a product archives it: orders keep pointing at it."""
+
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=220, unique=True)
+    sku = models.CharField("SKU", max_length=64, unique=True, help_text="Stock keeping unit; unique.")
+    description = models.TextField(blank=True)
+    price = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, validators=[MinValueValidator(0)]
+    )
+    stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
+    category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    is_featured = models.BooleanField("featured", default=False, help_text="Shown on the home page.")
+    is_archived = models.BooleanField(
+        "archived", default=False, help_text="Archived products are hidden from the storefront but kept for orders."
+    )
+    archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_not_negative"),
+            models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_product_stock_not_negative"),
+        ]
+        # The storefront only reads unarchived rows: partial indexes serve its sorts and filters.
+        indexes = [
+            models.Index(fields=["category", "price"], name="catalog_prod_cat_price", condition=Q(is_archived=False)),
+            models.Index(fields=["price"], name="catalog_prod_price", condition=Q(is_archived=False)),
+            models.Index(fields=["-created_at"], name="catalog_prod_newest", condition=Q(is_archived=False)),
+            models.Index(fields=["name"], name="catalog_prod_name", condition=Q(is_archived=False)),
+            models.Index(fields=["-created_at"], name="catalog_prod_featured", condition=Q(is_featured=True)),
+            # Search puts an exact (case-insensitive) SKU first: `sku__iexact` is UPPER(sku) = UPPER(q).
+            models.Index(Upper("sku"), name="catalog_prod_sku_upper"),
+        ]
+        # The full-text GIN index (PostgreSQL only) is created by migration 0002; see catalog/search.py.
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("catalog:product-detail", args=[self.slug])
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def low_stock(self) -> bool:
+        return 0 < self.stock <= LOW_STOCK_THRESHOLD
+
+
+def image_upload_to(instance: "ProductImage", filename: str) -> str:
+    return f"products/originals/{filename}"
+
+
+class ProductImage(models.Model):
+    """A photo of a product. The original is kept for staff; shoppers get the renditions."""
+
+    product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    image = models.ImageField("original", upload_to=image_upload_to)
+    # Renditions, made by catalog.services.product_image_render when an image is added.
+    thumbnail = models.ImageField(upload_to="products/thumbnails/", blank=True, editable=False)
+    display = models.ImageField(upload_to="products/display/", blank=True, editable=False)
+    alt_text = models.CharField(max_length=200, blank=True, help_text="Describes the image; the product name if empty.")
+    position = models.PositiveIntegerField(default=0)
+    is_primary = models.BooleanField("primary", default=False, help_text="Shown in lists; one per product.")
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["product"],
+                condition=Q(is_primary=True),
+                name="catalog_productimage_one_primary",
+                violation_error_message="A product has only one primary image.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.alt_text or f"Image of {self.product_id}"

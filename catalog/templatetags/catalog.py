@@ -1,0 +1,31 @@
+from decimal import Decimal
+
+from django import template
+from django.conf import settings
+
+from catalog.models import Product
+from catalog.money import format_money
+
+register = template.Library()
+
+
+@register.filter
+def money(amount: Decimal) -> str:
+    """A price as the shop shows it: "1,234.50 EUR"."""
+    return format_money(amount, settings.SHOP_CURRENCY)
+
+
+@register.filter
+def stock_label(product: Product) -> str:
+    """What a shopper needs to know about stock: out, only a few left, or in stock."""
+    if not product.in_stock:
+        return "Out of stock"
+    if product.low_stock:
+        return f"Only {product.stock} left"
+    return "In stock"
+
+
+@register.filter
+def page_query(params, number: int) -> str:
+    """The list's query string for another page of the same results."""
+    return params.query(page=number)

@@ -1,0 +1,77 @@
+"""Storefront pages. The product list answers htmx with its results fragment, anything else with the page."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.views.decorators.http import require_safe
+
+from catalog import selectors
+from catalog.forms import ProductListForm, list_params
+from catalog.models import Category
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    ctx = {
+        "version": version,
+        # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
+        "featured": lambda: selectors.product_featured(tree),
+        "newest": lambda: selectors.product_newest(tree),
+        "categories": tree.roots,
+    }
+    return render(request, "home.html", ctx)
+
+
+@require_safe
+def product_list(request: HttpRequest) -> HttpResponse:
+    return _list(request, category=None)
+
+
+@require_safe
+def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    return _list(request, category=slug)
+
+
+def _list(request: HttpRequest, category: str | None) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    current: Category | None = None
+    if category is not None:
+        current = tree.get(category)
+        if current is None or not tree.is_visible(current):
+            raise Http404("No such category.")
+    params = list_params(request.GET, tree.visible_slugs())
+    current_filter = tree.get(params.category) if current is None and params.category else current
+    ctx = {
+        # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
+        "form": lambda: ProductListForm.for_params(params, tree.options()),
+        "params": params,
+        "version": version,
+        "category": current,
+        "breadcrumbs": tree.ancestors(current) if current else [],
+        "subcategories": tree.children(current) if current else [],
+        "products": selectors.product_list(tree, params, category=current_filter),
+    }
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
+    response = render(request, template, ctx)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_safe
+def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    version = selectors.catalog_version()
+    tree = selectors.category_tree(version)
+    product = selectors.product_get_visible(tree, slug, version)
+    ctx = {
+        "version": version,
+        "product": product,
+        "breadcrumbs": [*tree.ancestors(product.category), product.category],
+        # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
+        "images": lambda: selectors.product_images(product),
+        "related": lambda: selectors.product_related(tree, product),
+    }
+    return render(request, "catalog/product_detail.html", ctx)

@@ -1,0 +1,170 @@
+from decimal import Decimal
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from catalog.models import Category, Product, ProductImage
+from tests.factories import make_category, make_product
+
+pytestmark = pytest.mark.django_db
+
+HEADER = "sku,name,slug,category,price,stock,description,archived\n"
+
+
+@pytest.fixture
+def home():
+    return make_category("Home", slug="home")
+
+
+def run_import(tmp_path, content: bytes | str, *args) -> tuple[str, str]:
+    path = tmp_path / "products.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    out, err = StringIO(), StringIO()
+    call_command("import_products", str(path), *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def failing_import(tmp_path, content, *args) -> str:
+    path = tmp_path / "products.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    err = StringIO()
+    with pytest.raises(CommandError, match="nothing was applied"):
+        call_command("import_products", str(path), *args, stdout=StringIO(), stderr=err)
+    return err.getvalue()
+
+
+def test_import_creates_and_updates_by_sku(tmp_path, home):
+    make_product("Old name", sku="A-1", category=home, price=Decimal("1.00"))
+
+    out, _ = run_import(
+        tmp_path,
+        HEADER + "A-1,Desk Lamp,desk-lamp,home,19.90,3,Warm light,0\nB-2,Kettle,,home,25,0,,0\n",
+    )
+
+    assert "1 created, 1 updated, 0 skipped" in out
+    lamp = Product.objects.get(sku="A-1")
+    assert (lamp.name, lamp.price, lamp.stock) == ("Desk Lamp", Decimal("19.90"), 3)
+    assert Product.objects.get(sku="B-2").slug == "kettle"
+
+
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        ("C-3,Teapot,,home,abc,1,,0", "line 3: bad price"),
+        ("C-3,Teapot,,home,-5,1,,0", "line 3: bad price: '-5' is negative"),
+        ("C-3,Teapot,,home,5,-1,,0", "line 3: negative stock -1"),
+        ("C-3,Teapot,,home,5,lots,,0", "line 3: bad stock 'lots'"),
+        ("A-1,Teapot,,home,5,1,,0", "line 3: duplicate SKU 'A-1' (first on line 2)"),
+        ("C-3,Teapot,,nowhere,5,1,,0", "line 3: unknown category 'nowhere'"),
+        (",Teapot,,home,5,1,,0", "line 3: sku is empty"),
+        ("C-3,,,home,5,1,,0", "line 3: name is empty"),
+        ("C-3,Teapot,bad slug!,home,5,1,,0", "line 3: slug 'bad slug!' may only contain"),
+        ("C-3,Teapot,,home,5,1,,0,extra", "line 3: more fields than the header has"),
+    ],
+)
+def test_one_bad_row_is_reported_with_its_line_and_nothing_is_applied(tmp_path, home, row, message):
+    err = failing_import(tmp_path, HEADER + "A-1,Desk Lamp,,home,1,1,,0\n" + row + "\n")
+
+    assert message in err
+    assert not Product.objects.exists()
+
+
+def test_a_wrong_header_is_refused(tmp_path, home):
+    err = failing_import(tmp_path, "sku,title,price\nA-1,Lamp,1\n")
+
+    assert "line 1: wrong header (missing column(s): category, name, stock; unknown column(s): title)" in err
+
+
+def test_non_utf8_bytes_are_refused_with_the_line(tmp_path, home):
+    err = failing_import(tmp_path, HEADER.encode() + "A-1,Café,,home,1,1,,0\n".encode("latin-1"))
+
+    assert "line 2: not UTF-8 text" in err
+    assert not Product.objects.exists()
+
+
+def test_every_bad_row_is_reported_not_just_the_first(tmp_path, home):
+    err = failing_import(tmp_path, HEADER + "A,X,,home,-1,1,,0\nB,Y,,home,1,-1,,0\nC,Z,,home,1,1,,0\n")
+
+    assert "line 2:" in err
+    assert "line 3:" in err
+    assert "line 4:" not in err
+
+
+def test_dry_run_reports_and_changes_nothing(tmp_path, home):
+    out, _ = run_import(tmp_path, HEADER + "A-1,Desk Lamp,,home,1,1,,0\n", "--dry-run")
+
+    assert "Dry run, nothing applied: 1 created, 0 updated, 0 skipped." in out
+    assert not Product.objects.exists()
+
+
+def test_skip_invalid_applies_the_good_rows_and_reports_the_bad(tmp_path, home):
+    out, err = run_import(tmp_path, HEADER + "A-1,Desk Lamp,,home,1,1,,0\nB-2,Bad,,home,x,1,,0\n", "--skip-invalid")
+
+    assert "1 created, 0 updated, 1 skipped" in out
+    assert "line 3: bad price" in err
+    assert list(Product.objects.values_list("sku", flat=True)) == ["A-1"]
+
+
+def test_a_slug_already_taken_by_another_sku_is_an_error(tmp_path, home):
+    make_product("Lamp", slug="lamp", sku="OLD", category=home)
+
+    err = failing_import(tmp_path, HEADER + "NEW,Lamp,lamp,home,1,1,,0\n")
+
+    assert "line 2: slug 'lamp' already belongs to SKU 'OLD'" in err
+
+
+def test_export_round_trips_through_import(tmp_path, home):
+    make_product("Desk Lamp", sku="A-1", category=home, price=Decimal("19.90"), description='Says "hi",\nline two')
+    make_product("Gone", sku="B-2", category=home, is_archived=True)
+    path = tmp_path / "out.csv"
+    call_command("export_products", str(path), stdout=StringIO())
+    first = path.read_bytes()
+    before = list(
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
+    )
+
+    out, _ = run_import(tmp_path, first)
+    call_command("export_products", str(path), stdout=StringIO())
+
+    assert "0 created, 2 updated, 0 skipped" in out
+    assert path.read_bytes() == first
+    after = list(
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
+    )
+    assert after == before
+
+
+def test_seed_demo_is_idempotent_and_makes_images(settings):
+    call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
+    call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
+
+    assert Product.objects.count() == 30
+    assert ProductImage.objects.filter(is_primary=True).count() == 30
+    assert Category.objects.filter(parent__isnull=True).exists()
+    image = ProductImage.objects.first()
+    assert (settings.MEDIA_ROOT / image.thumbnail.name).exists()
+
+    call_command("seed_demo", "--products", "40", stdout=StringIO(), stderr=StringIO())
+    assert Product.objects.count() == 40
+
+
+def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():
+    make_product("Mine")
+    out = StringIO()
+
+    call_command("seed_demo", "--if-empty", stdout=out, stderr=StringIO())
+
+    assert Product.objects.count() == 1
+    assert "nothing to do" in out.getvalue()
+
+
+def test_seed_demo_refuses_more_than_100000_products():
+    with pytest.raises(CommandError, match="between 0 and 100000"):
+        call_command("seed_demo", "--products", "100001", stdout=StringIO(), stderr=StringIO())
+
+
+def test_skip_invalid_does_not_rescue_a_file_with_a_wrong_header(tmp_path, home):
+    err = failing_import(tmp_path, "sku,title\nA-1,Lamp\n", "--skip-invalid")
+
+    assert "wrong header" in err

@@ -1,0 +1,68 @@
+"""Every storefront page makes the same number of queries with 10 or 1,000 products (cold cache)."""
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import make_category, make_products
+
+pytestmark = pytest.mark.django_db
+
+# Cold cache: catalog version, categories, count, page, primary images.
+LIST_QUERIES = 5
+
+
+@pytest.fixture(params=[10, 1000])
+def shop(request):
+    home = make_category("Home", slug="home")
+    lighting = make_category("Lighting", slug="lighting", parent=home)
+    products = make_products(request.param, category=lighting, description="A lamp for the desk.")
+    from catalog import services
+    from catalog.models import Product, ProductImage
+
+    ProductImage.objects.bulk_create(
+        [
+            ProductImage(product=p, image="x.png", thumbnail="x.webp", display="y.webp", is_primary=True)
+            for p in products
+        ]
+    )
+    Product.objects.filter(pk__in=[p.pk for p in products[::3]]).update(is_featured=True)
+    services.product_archive(Product.objects.filter(pk=products[-1].pk))
+    return products
+
+
+@pytest.mark.parametrize(
+    ("url", "queries"),
+    [
+        ("/products/", LIST_QUERIES),
+        ("/products/?per_page=100&sort=-price&in_stock=on&page=2", LIST_QUERIES),
+        ("/products/?q=lamp", LIST_QUERIES),
+        ("/products/?q=bulk+product&sort=newest", LIST_QUERIES),
+        ("/categories/lighting/", LIST_QUERIES),
+        ("/categories/home/?per_page=100", LIST_QUERIES),
+        ("/", 6),  # version, categories, featured + images, newest + images
+    ],
+)
+def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num_queries, url, queries):
+    cache.clear()
+    with django_assert_num_queries(queries):
+        assert client.get(url).status_code == 200
+
+
+def test_product_detail_makes_a_constant_number_of_queries(client, shop, django_assert_num_queries):
+    cache.clear()
+    # version, categories, product, images, related, related images
+    with django_assert_num_queries(6):
+        assert client.get(f"/products/{shop[0].slug}/").status_code == 200
+
+
+def test_a_cached_page_needs_only_the_version_query(client, shop, django_assert_num_queries):
+    client.get("/products/?sort=price")
+    with django_assert_num_queries(1):
+        assert client.get("/products/?sort=price").status_code == 200
+
+
+def test_a_cached_product_page_needs_only_the_version_query(client, shop, django_assert_num_queries):
+    url = f"/products/{shop[0].slug}/"
+    client.get(url)
+    with django_assert_num_queries(1):
+        assert client.get(url).status_code == 200
