@@ -155,3 +155,12 @@ def test_db_pool_max_size_0_keeps_persistent_connections_instead_of_a_pool():
     assert "pool" not in db.get("OPTIONS", {})
     assert db["CONN_MAX_AGE"] == 60
     assert db["CONN_HEALTH_CHECKS"] is True
+
+
+def test_empty_url_variables_mean_the_defaults():
+    env = {**PRODUCTION, "DATABASE_URL": "", "CACHE_URL": "", "EMAIL_URL": ""}
+    values = settings_in(env, "DATABASES", "CACHES", "EMAIL_BACKEND")
+
+    assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
+    assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
+    assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
