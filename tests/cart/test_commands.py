@@ -32,4 +32,4 @@ def test_prune_carts_deletes_old_anonymous_carts_and_reports_the_count(user, tim
 @pytest.mark.parametrize("value", ["30", "0d", "-1d", "3w", "d", "1.5d", ""])
 def test_prune_carts_refuses_an_unclear_age(value):
     with pytest.raises(CommandError, match="positive number of days or hours"):
-        prune("--older-than", value)
+        prune(f"--older-than={value}")
