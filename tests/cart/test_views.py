@@ -426,3 +426,11 @@ def test_a_users_cart_outlives_logout_and_is_there_on_another_device(lamp, user)
     login(laptop)
     assert "In cart (2)" in laptop.get(lamp.get_absolute_url()).text
     assert re.search(r'class="cart-count">2<', laptop.get("/cart/badge/").text)
+
+
+def test_the_lists_htmx_fragment_carries_the_buttons_too(client, lamp):
+    add(client, lamp, 1)
+    response = client.get("/products/?q=lamp", headers={"HX-Request": "true"})
+    assert response.text.lstrip().startswith('<section id="results"')
+    assert "In cart (1)" in response.text
+    assert "<!--cart-add" not in response.text
