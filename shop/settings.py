@@ -59,6 +59,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # cart (issue 6): sets or deletes the anonymous cart cookie when a view asked for it.
+    "cart.middleware.CartCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -85,6 +87,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
+                "cart.context_processors.cart",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -273,3 +276,9 @@ NOTIFY_RATE_PER_RECIPIENT_HOUR = env.int("NOTIFY_RATE_PER_RECIPIENT_HOUR", defau
 NOTIFY_RATE_TOTAL_HOUR = env.int("NOTIFY_RATE_TOTAL_HOUR", default=1000)
 NOTIFY_SENDING_TIMEOUT = env.int("NOTIFY_SENDING_TIMEOUT", default=600)
 NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)
+
+# --- Cart (issue 6) -------------------------------------------------------------------------------
+# The most of one product a cart line may hold (also capped by stock).
+CART_MAX_QUANTITY_PER_LINE = env.int("CART_MAX_QUANTITY_PER_LINE", default=10)
+# Lifetime of the anonymous cart cookie, renewed by every change to the cart.
+CART_COOKIE_AGE = env.int("CART_COOKIE_AGE", default=30 * 24 * 3600)
