@@ -34,6 +34,7 @@ from accounts.forms import (
 from accounts.models import Address
 from accounts.net import client_ip
 from accounts.throttle import throttle_blocked, throttle_fail
+from cart.services import cart_merge_at_login
 
 
 def _safe_next(request: HttpRequest, value: str | None, default: str) -> str:
@@ -78,8 +79,15 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             messages.success(request, "Welcome! Your account is ready.")
+            _merge_cart(request, user)
             return redirect(_safe_next(request, next_url, "accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": next_url or ""})
+
+
+def _merge_cart(request: HttpRequest, user) -> None:
+    """The cart filled before logging in joins the account's cart; say what had to be capped."""
+    for notice in cart_merge_at_login(request, user):
+        messages.warning(request, notice)
 
 
 class LoginView(auth_views.LoginView):
@@ -93,6 +101,7 @@ class LoginView(auth_views.LoginView):
             self.request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
         else:
             self.request.session.set_expiry(None)
+        _merge_cart(self.request, form.get_user())
         return response
 
     def get_context_data(self, **kwargs):

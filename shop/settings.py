@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # cart (issue 6): sets or deletes the anonymous cart cookie when a view asked for it.
+    "cart.middleware.CartCookieMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -87,6 +89,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
+                "cart.context_processors.cart",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -322,3 +325,9 @@ ORDER_SHIPPING_RATES = _shipping_rates(
 )
 # Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
 ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
+
+# --- Cart (issue 6) -------------------------------------------------------------------------------
+# The most of one product a cart line may hold (also capped by stock).
+CART_MAX_QUANTITY_PER_LINE = env.int("CART_MAX_QUANTITY_PER_LINE", default=10)
+# Lifetime of the anonymous cart cookie, renewed by every change to the cart.
+CART_COOKIE_AGE = env.int("CART_COOKIE_AGE", default=30 * 24 * 3600)

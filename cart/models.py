@@ -1,0 +1,74 @@
+"""The cart: one per user or per anonymous token, kept in the database so any app instance serves it."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+from catalog.models import Product
+from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+class Cart(models.Model):
+    """A shopper's cart: owned by a user, or (anonymous visitors) by the random token in the cart cookie."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, null=True, blank=True, related_name="cart", on_delete=models.CASCADE
+    )
+    token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
+    # The line removed last, until the next change to the cart: what "Undo" puts back.
+    removed_product = models.ForeignKey(
+        Product, null=True, blank=True, related_name="+", on_delete=models.SET_NULL, editable=False
+    )
+    removed_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    removed_price_seen = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True, editable=False
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        constraints = [
+            # Exactly one owner: a user or an anonymous token.
+            models.CheckConstraint(
+                condition=Q(user__isnull=False, token__isnull=True) | Q(user__isnull=True, token__isnull=False),
+                name="cart_cart_one_owner",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Cart of {self.user}" if self.user_id else f"Anonymous cart {self.pk}"
+
+
+class CartLine(models.Model):
+    """A product in a cart. The price paid is always the product's current price; `price_seen` is what the
+    shopper last saw, so a change can be pointed out."""
+
+    cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
+    product = models.ForeignKey(Product, related_name="cart_lines", on_delete=models.PROTECT)
+    quantity = models.PositiveIntegerField()
+    price_seen = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["cart", "product"], name="cart_cartline_one_line_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_cartline_quantity_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.product_id}"
+
+    @property
+    def unit_price(self):
+        """The product's current price: what the shopper pays (needs `product` loaded)."""
+        return self.product.price
+
+    @property
+    def total(self):
+        return self.product.price * self.quantity
+
+    @property
+    def price_changed(self) -> bool:
+        return self.price_seen != self.product.price

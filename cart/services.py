@@ -1,0 +1,367 @@
+"""The cart's rules: which cart a request has, what may go in it, how much, and what blocks checkout.
+
+Other apps call these (checkout reads `cart_summary`, the login views call `cart_merge_at_login`).
+Every write runs in a transaction holding the cart row's lock (PostgreSQL; SQLite serialises writers),
+touches `Cart.updated_at` (what `prune_carts` looks at) and forgets the last removed line, so "Undo"
+lasts until the next change.
+"""
+
+import secrets
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Prefetch
+from django.http import HttpRequest
+from django.utils import timezone
+
+from cart.models import Cart, CartLine
+from catalog.models import Product, ProductImage
+from catalog.money import format_money
+
+CART_COOKIE = "shop_cart"
+TOKEN_MAX_LENGTH = Cart._meta.get_field("token").max_length
+
+
+class CartError(Exception):
+    """A cart change was refused; the message is for the shopper."""
+
+
+class ProductUnavailable(CartError):
+    """The product is archived or sold out: it cannot be added (or its quantity changed)."""
+
+
+class InvalidQuantity(CartError):
+    pass
+
+
+class LineNotFound(CartError):
+    """No such line in this cart (another shopper's line ids look exactly like this): a 404."""
+
+
+@dataclass(frozen=True)
+class LineChange:
+    """What a change did: the line (None once removed), its quantity now, and what to tell the shopper."""
+
+    line_id: int | None
+    product: Product
+    quantity: int
+    notice: str = ""
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Why a line needs the shopper's attention; `blocks_checkout` until it is dealt with."""
+
+    kind: str  # "archived" | "out_of_stock" | "not_enough_stock" | "over_limit" | "price_changed"
+    message: str
+    blocks_checkout: bool
+
+
+@dataclass
+class CartSummary:
+    """The cart as the shopper sees it: totals always from the products' current prices."""
+
+    cart: Cart | None
+    lines: list[CartLine]
+    subtotal: Decimal
+    count: int  # units, the sum of the quantities
+    problems: dict[int, list[Problem]] = field(default_factory=dict)  # by line id; empty lists left out
+    checkout_blocked: bool = True  # an empty cart, or a line with a blocking problem
+
+    @property
+    def rows(self) -> list[tuple[CartLine, list[Problem]]]:
+        return [(line, self.problems.get(line.pk, [])) for line in self.lines]
+
+
+# --- Which cart ----------------------------------------------------------------------------------
+
+
+def cart_cookie_token(request: HttpRequest) -> str | None:
+    """The anonymous cart token the browser sent, if it looks like one of ours."""
+    token = request.COOKIES.get(CART_COOKIE, "")
+    return token if 0 < len(token) <= TOKEN_MAX_LENGTH else None
+
+
+def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
+    """The request's cart: the user's when logged in, else the one of the anonymous cookie's token.
+
+    With `create`, a missing cart is made; an anonymous cart's cookie is then (re)set on the response by
+    `cart.middleware.CartCookieMiddleware`, which also slides its expiry. A token the browser sent that
+    matches no cart is never adopted: a new cart gets a new random token.
+    """
+    user = getattr(request, "user", None)
+    carts = Cart.objects.select_related("removed_product")
+    if user is not None and user.is_authenticated:
+        cart = carts.filter(user=user).first()
+        if cart is None and create:
+            cart, _ = Cart.objects.get_or_create(user=user)
+        return cart
+    token = cart_cookie_token(request)
+    cart = carts.filter(token=token).first() if token else None
+    if cart is None and create:
+        cart = Cart.objects.create(token=secrets.token_urlsafe(32))
+    if cart is not None and create:
+        request.cart_cookie = cart.token
+    return cart
+
+
+def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
+    """The cart's lines with their products (one query; `images` adds one for the primary thumbnails)."""
+    if cart is None:
+        return []
+    queryset = CartLine.objects.filter(cart=cart).select_related("product").order_by("created_at", "pk")
+    if images:
+        primary = ProductImage.objects.filter(is_primary=True).only("id", "product_id", "thumbnail", "alt_text")
+        queryset = queryset.prefetch_related(Prefetch("product__images", queryset=primary, to_attr="primary_images"))
+    return list(queryset)
+
+
+def line_max(product: Product) -> int:
+    """The most of a product one line may hold: 0 when it cannot be bought at all."""
+    if product.is_archived:
+        return 0
+    return max(0, min(product.stock, settings.CART_MAX_QUANTITY_PER_LINE))
+
+
+def line_problems(line: CartLine) -> list[Problem]:
+    """What is wrong with a line now (the product may have changed since it was added)."""
+    product = line.product
+    problems = []
+    if product.is_archived:
+        problems.append(Problem("archived", "This product is no longer sold. Remove it to check out.", True))
+    elif product.stock == 0:
+        problems.append(Problem("out_of_stock", "Sold out. Remove it to check out.", True))
+    elif line.quantity > product.stock:
+        problems.append(
+            Problem("not_enough_stock", f"Only {product.stock} left. Lower the quantity to check out.", True)
+        )
+    elif line.quantity > settings.CART_MAX_QUANTITY_PER_LINE:
+        limit = settings.CART_MAX_QUANTITY_PER_LINE
+        problems.append(Problem("over_limit", f"At most {limit} per order. Lower the quantity to check out.", True))
+    if line.price_changed:
+        was, now = (format_money(price, settings.SHOP_CURRENCY) for price in (line.price_seen, product.price))
+        problems.append(Problem("price_changed", f"The price changed from {was} to {now} since you added it.", False))
+    return problems
+
+
+def cart_summary(cart: Cart | None, *, images: bool = False) -> CartSummary:
+    """Lines, subtotal (current prices), unit count and per-line problems, in one query (two with images)."""
+    lines = cart_lines(cart, images=images)
+    problems = {line.pk: found for line in lines if (found := line_problems(line))}
+    blocked = not lines or any(p.blocks_checkout for found in problems.values() for p in found)
+    return CartSummary(
+        cart=cart,
+        lines=lines,
+        subtotal=sum((line.total for line in lines), Decimal("0.00")),
+        count=sum(line.quantity for line in lines),
+        problems=problems,
+        checkout_blocked=blocked,
+    )
+
+
+# --- Changes -------------------------------------------------------------------------------------
+
+
+def _cap(product: Product, wanted: int) -> tuple[int, str]:
+    """`wanted` capped to what one line may hold, and the message saying so when it was capped."""
+    limit = line_max(product)
+    if wanted <= limit:
+        return wanted, ""
+    if limit == product.stock:
+        return limit, f"Only {limit} of “{product.name}” in stock: your cart has {limit}."
+    return limit, f"At most {limit} of “{product.name}” per order: your cart has {limit}."
+
+
+def _lock(cart: Cart) -> None:
+    """Serialise changes to one cart (two tabs, a double click): the cart row's lock until commit."""
+    Cart.objects.select_for_update().filter(pk=cart.pk).values_list("pk").first()
+
+
+def _touch(cart: Cart, *, removed: CartLine | None = None) -> None:
+    """The cart changed: slide `updated_at`; remember `removed` for Undo, or forget the last removed line."""
+    cart.removed_product = removed.product if removed else None
+    cart.removed_quantity = removed.quantity if removed else None
+    cart.removed_price_seen = removed.price_seen if removed else None
+    cart.updated_at = timezone.now()
+    Cart.objects.filter(pk=cart.pk).update(
+        removed_product=cart.removed_product,
+        removed_quantity=cart.removed_quantity,
+        removed_price_seen=cart.removed_price_seen,
+        updated_at=cart.updated_at,
+    )
+
+
+def _own_line(cart: Cart, line_id: int) -> CartLine:
+    try:
+        return CartLine.objects.select_related("product").get(pk=line_id, cart=cart)
+    except (CartLine.DoesNotExist, ValueError, TypeError):
+        raise LineNotFound("That item is not in your cart.") from None
+
+
+@transaction.atomic
+def line_add(cart: Cart, product: Product, quantity: int) -> LineChange:
+    """Put `quantity` more of a product in the cart (capped, with a notice). Refuses archived or sold-out products.
+
+    The returned change's `line_id` is the line's id.
+    """
+    if quantity < 1:
+        raise InvalidQuantity("Choose a quantity of 1 or more.")
+    _lock(cart)
+    product = Product.objects.get(pk=product.pk)  # stock and price as they are now
+    if product.is_archived:
+        raise ProductUnavailable(f"“{product.name}” is no longer sold.")
+    if line_max(product) < 1:
+        raise ProductUnavailable(f"“{product.name}” is sold out.")
+    line = CartLine.objects.filter(cart=cart, product=product).first()
+    wanted = quantity + (line.quantity if line else 0)
+    new_quantity, notice = _cap(product, wanted)
+    if line is None:
+        line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity, price_seen=product.price)
+    else:
+        line.quantity, line.price_seen = new_quantity, product.price
+        line.save(update_fields=["quantity", "price_seen", "updated_at"])
+    _touch(cart)
+    return LineChange(line.pk, product, new_quantity, notice)
+
+
+@transaction.atomic
+def line_set_quantity(cart: Cart, line_id: int, quantity: int) -> LineChange:
+    """Set a line's quantity (capped, with a notice); 0 removes it (Undo can put it back).
+
+    The shopper sees the current price while doing this, so it becomes the price they have seen.
+    """
+    if quantity < 0:
+        raise InvalidQuantity("Choose a quantity of 0 (to remove) or more.")
+    _lock(cart)
+    line = _own_line(cart, line_id)
+    if quantity == 0:
+        _remove(cart, line)
+        return LineChange(None, line.product, 0)
+    if line_max(line.product) < 1:
+        raise ProductUnavailable(f"“{line.product.name}” can no longer be bought: remove it from your cart.")
+    new_quantity, notice = _cap(line.product, quantity)
+    line.quantity, line.price_seen = new_quantity, line.product.price
+    line.save(update_fields=["quantity", "price_seen", "updated_at"])
+    _touch(cart)
+    return LineChange(line.pk, line.product, new_quantity, notice)
+
+
+@transaction.atomic
+def line_remove(cart: Cart, line_id: int) -> LineChange:
+    """Remove a line; until the next change, `line_restore` puts it back."""
+    _lock(cart)
+    line = _own_line(cart, line_id)
+    _remove(cart, line)
+    return LineChange(None, line.product, 0)
+
+
+def _remove(cart: Cart, line: CartLine) -> None:
+    line.delete()
+    _touch(cart, removed=line)
+
+
+@transaction.atomic
+def line_restore(cart: Cart) -> LineChange | None:
+    """Undo the last removal (as the line was), if nothing changed in the cart since. None: nothing to undo."""
+    _lock(cart)
+    cart.refresh_from_db(fields=["removed_product", "removed_quantity", "removed_price_seen"])
+    product, quantity = cart.removed_product, cart.removed_quantity
+    if product is None or not quantity:
+        return None
+    line, _ = CartLine.objects.update_or_create(
+        cart=cart, product=product, defaults={"quantity": quantity, "price_seen": cart.removed_price_seen}
+    )
+    _touch(cart)
+    return LineChange(line.pk, product, quantity, f"“{product.name}” is back in your cart.")
+
+
+@transaction.atomic
+def line_accept_price(cart: Cart, line_id: int) -> LineChange:
+    """The shopper has seen the line's new price: stop pointing it out."""
+    _lock(cart)
+    line = _own_line(cart, line_id)
+    line.price_seen = line.product.price
+    line.save(update_fields=["price_seen", "updated_at"])
+    _touch(cart)
+    return LineChange(line.pk, line.product, line.quantity)
+
+
+@transaction.atomic
+def cart_clear(cart: Cart) -> int:
+    """Empty the cart (checkout calls this once the order is placed). Returns how many lines went."""
+    _lock(cart)
+    deleted, _ = CartLine.objects.filter(cart=cart).delete()
+    _touch(cart)
+    return deleted
+
+
+@transaction.atomic
+def cart_merge_at_login(request: HttpRequest, user) -> list[str]:
+    """Move the anonymous cart (the request's cookie) into `user`'s cart and drop the cookie.
+
+    Quantities of the same product add up, capped like any change; the returned messages say what was
+    capped. Lines of products that can no longer be bought move as they are (the cart shows why).
+    Call it right after `login()`.
+    """
+    token = cart_cookie_token(request)
+    if token is None:
+        return []
+    request.cart_cookie = ""  # the middleware deletes the cookie: the user's cart takes over
+    anonymous = Cart.objects.select_for_update().filter(token=token).first()
+    if anonymous is None:
+        return []
+    target = Cart.objects.select_for_update().filter(user=user).first()
+    if target is None:
+        # The shopper had no cart yet: the anonymous one becomes theirs (its lines are still capped below).
+        anonymous.user, anonymous.token = user, None
+        anonymous.save(update_fields=["user", "token", "updated_at"])
+        target, incoming = anonymous, []
+    else:
+        incoming = list(anonymous.lines.select_related("product"))
+    mine = {line.product_id: line for line in target.lines.select_related("product")}
+    notices, changed, created = [], [], []
+    for line in incoming:
+        existing = mine.get(line.product_id)
+        if existing is None:
+            created.append(
+                CartLine(cart=target, product=line.product, quantity=line.quantity, price_seen=line.price_seen)
+            )
+        else:
+            existing.quantity += line.quantity
+            changed.append(existing)
+    for line in [*mine.values(), *created]:
+        if line_max(line.product) >= 1:
+            capped, notice = _cap(line.product, line.quantity)
+            if notice:
+                line.quantity = capped
+                notices.append(notice)
+                if line.pk and line not in changed:
+                    changed.append(line)
+    if target is not anonymous:
+        anonymous.delete()
+    CartLine.objects.bulk_create(created)
+    CartLine.objects.bulk_update(changed, ["quantity"])
+    _touch(target)
+    return notices
+
+
+# --- Housekeeping --------------------------------------------------------------------------------
+
+
+def carts_prune(*, older_than: timedelta, batch_size: int = 1000) -> int:
+    """Delete anonymous carts not changed for `older_than`, in batches. Returns how many went."""
+    cutoff = timezone.now() - older_than
+    stale = Cart.objects.filter(user__isnull=True, updated_at__lt=cutoff)
+    total = 0
+    while True:
+        with transaction.atomic():
+            # Locked like any change, so a shopper adding to a cart right now is not cut short.
+            ids = list(stale.select_for_update().values_list("pk", flat=True)[:batch_size])
+            if not ids:
+                return total
+            CartLine.objects.filter(cart_id__in=ids).delete()
+            Cart.objects.filter(pk__in=ids).delete()
+            total += len(ids)
