@@ -172,6 +172,7 @@ def order_refund(*, order: Order, actor: str) -> Order:
     The gateway is called outside any transaction; refunding twice at the gateway is harmless, and
     the transition below refuses the second time.
     """
+    order.refresh_from_db(fields=["status"])
     if Order.Status.REFUNDED not in TRANSITIONS[order.status]:
         raise IllegalTransition(f"Order {order.number} is {order.get_status_display()}: it cannot be refunded.")
     payment = Payment.objects.filter(invoice__order=order, status=Payment.Status.SUCCEEDED).first()
