@@ -17,6 +17,7 @@ urlpatterns = [
     path("password/notify/", accounts_views.storefront_notify, name="storefront-notify"),
     # notifications: staff-only previews of every kind of mail
     path("staff/emails/", include("notifications.urls")),
+    path("cart/", include("cart.urls")),
     # orders (issue 7): checkout, payment, the shopper's orders, payment webhooks
     path("", include("orders.urls")),
     path("", include("catalog.urls")),

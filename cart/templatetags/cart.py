@@ -1,0 +1,62 @@
+"""Add-to-cart buttons inside the catalog's cached fragments ("hole punching").
+
+The catalog caches product markup per catalog version and shares it between visitors, but the button is
+per visitor ("In cart (2)") and carries the visitor's CSRF token. So the cached markup holds only a
+placeholder (`cart_add_slot`), and `{% cart_fill %}` around the `{% cache %}` tag swaps each placeholder for
+the visitor's form after the fragment comes out of the cache: one query for a visitor with a cart, none
+for anyone else.
+"""
+
+import re
+
+from django import template
+from django.utils.safestring import SafeString, mark_safe
+
+from cart.selectors import cart_quantities
+from cart.services import line_max
+
+register = template.Library()
+
+SLOT = re.compile(r"<!--cart-add (\d+) (list|detail)-->")
+FORM_TEMPLATE = "cart/add_form.html"
+SOLD_OUT = mark_safe('<p class="cart-add"><button type="button" class="cart-add-button" disabled>Sold out</button></p>')
+
+
+@register.simple_tag
+def cart_add_slot(product, variant: str = "list") -> SafeString:
+    """Where the visitor's add-to-cart form goes; a disabled button when the product cannot be bought."""
+    if variant not in ("list", "detail"):
+        raise template.TemplateSyntaxError(f"cart_add_slot: unknown variant {variant!r}")
+    if line_max(product) < 1:
+        return SOLD_OUT
+    return mark_safe(f"<!--cart-add {int(product.pk)} {variant}-->")  # noqa: S308 - an int and a fixed word
+
+
+class CartFillNode(template.Node):
+    def __init__(self, nodelist: template.NodeList):
+        self.nodelist = nodelist
+
+    def render(self, context: template.Context) -> str:
+        html = self.nodelist.render(context)
+        request = context.get("request")
+        if request is None or "<!--cart-add " not in html:
+            return html
+        quantities = cart_quantities(request)
+        form = context.template.engine.get_template(FORM_TEMPLATE)
+        next_url = request.get_full_path()
+
+        def fill(match: re.Match) -> str:
+            product_id = int(match[1])
+            values = {"product_id": product_id, "variant": match[2], "next": next_url, "note": ""}
+            with context.push(values, in_cart=quantities.get(product_id, 0)):
+                return form.render(context)
+
+        return mark_safe(SLOT.sub(fill, html))  # noqa: S308 - our own rendered templates
+
+
+@register.tag
+def cart_fill(parser: template.base.Parser, token: template.base.Token) -> CartFillNode:
+    """`{% cart_fill %}…{% endcart_fill %}`: put the visitor's add-to-cart forms into the slots inside."""
+    nodelist = parser.parse(("endcart_fill",))
+    parser.delete_first_token()
+    return CartFillNode(nodelist)

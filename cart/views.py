@@ -1,0 +1,165 @@
+"""Cart pages: parse the request, call a service, answer with the page, its htmx fragment or a redirect.
+
+Every change is a POST (CSRF-checked, htmx included) and sends `HX-Trigger: cart-changed`, which the
+header badge listens to; without JavaScript the same forms post and redirect.
+"""
+
+from functools import wraps
+
+from django.contrib import messages
+from django.contrib.messages.storage.base import Message
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import trigger_client_event
+
+from cart import selectors, services
+from cart.forms import AddToCartForm, QuantityForm
+from catalog.models import Product
+
+CHANGED_EVENT = "cart-changed"
+
+
+def _fragment_or_page(request: HttpRequest, template: str, fragment: str, context: dict) -> HttpResponse:
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, f"{template}#{fragment}" if partial else template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _cart_page(request: HttpRequest, cart, notices: list[Message] | None = None) -> HttpResponse:
+    context = {"cart": cart, "summary": services.cart_summary(cart, images=True), "notices": notices or []}
+    return _fragment_or_page(request, "cart/cart.html", "cart", context)
+
+
+def _changed(request: HttpRequest, cart, notice: str = "", level: int = messages.SUCCESS) -> HttpResponse:
+    """After a change on the cart page: the cart fragment for htmx (telling the badge), else back to the cart."""
+    if not request.htmx:
+        if notice:
+            messages.add_message(request, level, notice)
+        return redirect("cart:detail")
+    response = _cart_page(request, cart, [Message(level, notice)] if notice else [])
+    trigger_client_event(response, CHANGED_EVENT)
+    return response
+
+
+def cart_change(view):
+    """A change on the cart page: POST only, on the request's own cart; a line not in it is a 404.
+
+    The one place where the services' refusals become messages for the shopper.
+    """
+
+    @never_cache
+    @require_POST
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        cart = services.cart_get(request)
+        if cart is None:
+            raise Http404("You have no cart.")
+        try:
+            return view(request, cart, *args, **kwargs)
+        except services.LineNotFound as exc:
+            raise Http404(str(exc)) from exc
+        except services.CartError as exc:
+            return _changed(request, cart, str(exc), messages.ERROR)
+
+    return wrapper
+
+
+@never_cache
+@require_safe
+def cart_detail(request: HttpRequest) -> HttpResponse:
+    return _cart_page(request, services.cart_get(request))
+
+
+@never_cache
+@require_safe
+def badge(request: HttpRequest) -> HttpResponse:
+    """The header badge alone: what it fetches when it hears `cart-changed`."""
+    return render(request, "cart/badge.html")
+
+
+@cart_change
+def line_update(request: HttpRequest, cart, line_id: int) -> HttpResponse:
+    form = QuantityForm(request.POST)
+    if not form.is_valid():
+        return _changed(request, cart, form.errors["quantity"][0], messages.ERROR)
+    change = services.line_set_quantity(cart, line_id, form.cleaned_data["quantity"])
+    if change.line_id is None:
+        return _changed(request, cart, f"Removed “{change.product.name}”.")
+    return _changed(request, cart, change.notice, messages.WARNING)
+
+
+@cart_change
+def line_remove(request: HttpRequest, cart, line_id: int) -> HttpResponse:
+    change = services.line_remove(cart, line_id)
+    # With htmx the Undo bar says it; without, the message sits above the same bar.
+    return _changed(request, cart, "" if request.htmx else f"Removed “{change.product.name}”.")
+
+
+@cart_change
+def line_restore(request: HttpRequest, cart) -> HttpResponse:
+    change = services.line_restore(cart)
+    if change is None:
+        return _changed(request, cart, "There is nothing to undo.", messages.INFO)
+    return _changed(request, cart, change.notice)
+
+
+@cart_change
+def line_accept_price(request: HttpRequest, cart, line_id: int) -> HttpResponse:
+    services.line_accept_price(cart, line_id)
+    return _changed(request, cart)
+
+
+@cart_change
+def cart_clear(request: HttpRequest, cart) -> HttpResponse:
+    services.cart_clear(cart)
+    return _changed(request, cart, "Your cart is empty.", messages.INFO)
+
+
+# --- Add to cart (product list and detail pages) -------------------------------------------------
+
+
+@never_cache
+@require_POST
+def line_add(request: HttpRequest) -> HttpResponse:
+    """Add from a product card or page: htmx gets the button back ("In cart (n)"), others a redirect back."""
+    form = AddToCartForm(request.POST)
+    if form.has_error("product") or form.has_error("variant"):
+        return HttpResponseBadRequest("Choose a product to add.", content_type="text/plain")
+    product = get_object_or_404(Product, pk=form.cleaned_data["product"])
+    if not form.is_valid():
+        return _added(request, form, product, form.errors["quantity"][0], messages.ERROR)
+    try:
+        change = services.line_add(services.cart_get(request, create=True), product, form.cleaned_data["quantity"])
+    except services.CartError as exc:
+        return _added(request, form, product, str(exc), messages.ERROR)
+    if change.notice:
+        return _added(request, form, product, change.notice, messages.WARNING, in_cart=change.quantity)
+    return _added(request, form, product, f"Added “{product.name}” to your cart.", in_cart=change.quantity)
+
+
+def _added(
+    request: HttpRequest, form, product: Product, notice: str, level: int = messages.SUCCESS, in_cart: int | None = None
+) -> HttpResponse:
+    next_url = form.cleaned_data.get("next")
+    if not (next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())):
+        next_url = product.get_absolute_url()
+    if not request.htmx:
+        messages.add_message(request, level, notice)
+        return redirect(resolve_url(next_url))
+    context = {
+        "product_id": product.pk,
+        "variant": form.cleaned_data.get("variant") or "list",
+        "next": next_url,
+        "in_cart": in_cart if in_cart is not None else selectors.cart_quantities(request).get(product.pk, 0),
+        "note": Message(level, notice),
+    }
+    response = render(request, "cart/add_form.html", context)
+    patch_vary_headers(response, ["HX-Request"])
+    if in_cart is not None:
+        trigger_client_event(response, CHANGED_EVENT)
+    return response
