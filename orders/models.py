@@ -69,9 +69,7 @@ class Order(models.Model):
                 name="orders_order_amounts_not_negative",
             ),
             models.CheckConstraint(
-                condition=Q(
-                    status__in=["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]
-                ),
+                condition=Q(status__in=["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]),
                 name="orders_order_status_valid",
             ),
         ]
@@ -154,6 +152,9 @@ class InvoiceCounter(models.Model):
     """One row holding the last invoice number: incremented under its row lock, so numbers have no gaps."""
 
     last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last invoice number {self.last}"
 
 
 class Invoice(models.Model):

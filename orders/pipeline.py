@@ -124,7 +124,11 @@ def step_cart_not_empty(checkout: Checkout) -> None:
 
 def step_products_active(checkout: Checkout) -> None:
     visible = set(category_tree(catalog_version()).visible_ids())
-    gone = [line.product.name for line in checkout.lines if line.product.is_archived or line.product.category_id not in visible]
+    gone = [
+        line.product.name
+        for line in checkout.lines
+        if line.product.is_archived or line.product.category_id not in visible
+    ]
     if gone:
         raise ProductUnavailable(f"No longer sold: {', '.join(gone)}. Remove it from your cart to check out.")
 
@@ -143,7 +147,7 @@ def step_prices_unchanged(checkout: Checkout) -> None:
 
 def step_stock_available(checkout: Checkout) -> None:
     short = [
-        f"{line.product.name} (only {line.product.stock} left)" if line.product.stock else f"{line.product.name} (sold out)"
+        f"{line.product.name} ({f'only {line.product.stock} left' if line.product.stock else 'sold out'})"
         for line in checkout.lines
         if line.quantity > line.product.stock
     ]

@@ -70,8 +70,7 @@ def order_transition(*, order: Order, to: str, actor: str, note: str = "", **cha
         current = Order.objects.select_for_update().only("status").get(pk=order.pk)
         if to not in TRANSITIONS[current.status]:
             raise IllegalTransition(
-                f"Order {order.number} is {current.get_status_display()}: it cannot become "
-                f"{Order.Status(to).label}."
+                f"Order {order.number} is {current.get_status_display()}: it cannot become {Order.Status(to).label}."
             )
         Order.objects.filter(pk=order.pk).update(status=to, **changes)
         OrderTransition.objects.create(order=order, from_status=current.status, to_status=to, actor=actor, note=note)

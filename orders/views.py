@@ -13,7 +13,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
@@ -23,7 +23,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from cart.services import cart_get
+from cart.services import cart_get, cart_summary
 from orders import selectors
 from orders.forms import AddressChoiceForm, CardForm, NewAddressForm, ShippingForm
 from orders.gateways import UnknownGateway
@@ -34,13 +34,13 @@ from orders.pipeline import (
     ADDRESS_FIELDS,
     CartEmpty,
     Checkout,
-    CheckoutError,
     PricesChanged,
     checkout_lines,
     checkout_place,
     checkout_quote,
     checkout_totals,
 )
+from orders.services import OrderError
 
 logger = logging.getLogger(__name__)
 SESSION_KEY = "checkout"
@@ -48,10 +48,7 @@ STEPS = [("address", "orders:checkout"), ("shipping", "orders:checkout-shipping"
 
 
 def _cart_url() -> str:
-    try:
-        return reverse("cart:detail")
-    except NoReverseMatch:
-        return reverse("home")
+    return reverse("cart:detail")
 
 
 def _state(request: HttpRequest) -> dict:
@@ -80,12 +77,16 @@ def _error_status(request: HttpRequest) -> int:
 
 
 def _cart_or_redirect(request: HttpRequest):
+    """The cart and its lines, or a redirect to the cart page when it cannot be checked out."""
     cart = cart_get(request)
-    lines = checkout_lines(cart)
-    if not lines:
+    summary = cart_summary(cart)
+    if not summary.lines:
         messages.info(request, "Your cart is empty.")
         return None, None, redirect(_cart_url())
-    return cart, lines, None
+    if summary.checkout_blocked:
+        messages.warning(request, "Some items in your cart need your attention before you can check out.")
+        return None, None, redirect(_cart_url())
+    return cart, checkout_lines(cart), None
 
 
 @never_cache
@@ -194,7 +195,7 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
         )
         try:
             placed = checkout_place(checkout)
-        except CheckoutError as exc:
+        except OrderError as exc:
             # A second click of the same form waited for the first and found the cart empty.
             placed = Order.objects.filter(user=request.user, checkout_token=token).first() if token else None
             if placed is None:
@@ -204,12 +205,16 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
 
-def _refused(request: HttpRequest, state: dict, exc: CheckoutError) -> HttpResponse:
+def _refused(request: HttpRequest, state: dict, exc: OrderError) -> HttpResponse:
     if isinstance(exc, CartEmpty):
         messages.info(request, str(exc))
         return HttpResponseClientRedirect(_cart_url()) if request.htmx else redirect(_cart_url())
     lines = checkout_lines(cart_get(request))
-    ctx = {**_review_context(request, lines, state), "problem": str(exc), "prices_changed": isinstance(exc, PricesChanged)}
+    ctx = {
+        **_review_context(request, lines, state),
+        "problem": str(exc),
+        "prices_changed": isinstance(exc, PricesChanged),
+    }
     return _step(request, "review", ctx, status=200 if request.htmx else 409)
 
 

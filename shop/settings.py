@@ -283,9 +283,10 @@ NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)
 # The payment provider (orders/gateways/): "sandbox" moves no money and needs nothing else.
 PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
 # HMAC key of the provider's webhooks; without one, a key derived from SECRET_KEY (fine for the sandbox).
-PAYMENT_WEBHOOK_SECRET = env.str("PAYMENT_WEBHOOK_SECRET", default="") or hashlib.sha256(
-    f"payment-webhook:{SECRET_KEY}".encode()
-).hexdigest()
+PAYMENT_WEBHOOK_SECRET = (
+    env.str("PAYMENT_WEBHOOK_SECRET", default="")
+    or hashlib.sha256(f"payment-webhook:{SECRET_KEY}".encode()).hexdigest()
+)
 # Seconds a webhook's signed timestamp may differ from our clock before the event is refused.
 PAYMENT_WEBHOOK_TOLERANCE = env.int("PAYMENT_WEBHOOK_TOLERANCE", default=300)
 

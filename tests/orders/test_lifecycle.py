@@ -11,7 +11,15 @@ from accounts.services import user_delete
 from catalog.models import Product
 from notifications.models import Message
 from orders.models import TRANSITIONS, Invoice, Order, Payment, SandboxCharge
-from orders.services import IllegalTransition, OrderError, order_cancel, order_expire, order_refund, order_ship, order_transition
+from orders.services import (
+    IllegalTransition,
+    OrderError,
+    order_cancel,
+    order_expire,
+    order_refund,
+    order_ship,
+    order_transition,
+)
 from tests.orders.test_payments import pay
 
 pytestmark = pytest.mark.django_db
@@ -154,9 +162,7 @@ def staff_client(client, django_user_model):
 
 
 def admin_action(client, action, order):
-    return client.post(
-        "/admin/orders/order/", {"action": action, "_selected_action": [order.pk]}, follow=True
-    )
+    return client.post("/admin/orders/order/", {"action": action, "_selected_action": [order.pk]}, follow=True)
 
 
 def test_admin_lists_filters_and_searches_orders(staff_client, order):
@@ -167,7 +173,8 @@ def test_admin_lists_filters_and_searches_orders(staff_client, order):
     page = staff_client.get("/admin/orders/order/", {"invoice": "open"}).content.decode()
     assert order.number in page
     detail = staff_client.get(f"/admin/orders/order/{order.pk}/change/").content.decode()
-    assert "Brass gear" in detail and "pending_payment" in detail
+    assert "Brass gear" in detail
+    assert "pending_payment" in detail
 
 
 def test_admin_refuses_shipping_an_unpaid_order(staff_client, order):

@@ -10,10 +10,10 @@ from django.core.management import call_command
 from django.db import connection
 
 from notifications.models import Message
+from orders.forms import CardForm
 from orders.gateways.sandbox import SandboxGateway
 from orders.models import Invoice, Order, OrderTransition, Payment, SandboxCharge, WebhookEvent
 from orders.payments import PaymentDeclined, PaymentNotAllowed, PaymentUnavailable, payment_key, payment_pay
-from orders.forms import CardForm
 from tests.orders.conftest import ASYNC, DECLINE, INSUFFICIENT, SUCCESS, TIMEOUT, card_post, signed_webhook
 
 pytestmark = pytest.mark.django_db
@@ -35,7 +35,8 @@ def test_success_card_pays_the_order_and_queues_the_receipt(order):
     assert payment.status == Payment.Status.SUCCEEDED
     assert payment.card_last4 == "4242"
     assert payment.gateway_reference.startswith("sbx_")
-    assert order.status == Order.Status.PAID and order.paid_at
+    assert order.status == Order.Status.PAID
+    assert order.paid_at
     assert Invoice.objects.get(order=order).status == Invoice.Status.PAID
     assert Message.objects.filter(kind=Message.Kind.PAYMENT_RECEIPT, to=order.email).count() == 1
     assert SandboxCharge.objects.get().confirmations == 1

@@ -87,7 +87,8 @@ def test_order_numbers_are_unique_and_readable(shopper, product):
     fill_cart(shopper, (product, 1))
     second = place(shopper)
     assert first.number != second.number
-    assert len(first.number) == 9 and first.number[4] == "-"
+    assert len(first.number) == 9
+    assert first.number[4] == "-"
 
 
 def test_tax_is_added_when_configured(shopper, product, settings):
