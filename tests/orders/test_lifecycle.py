@@ -83,6 +83,7 @@ def test_a_payment_in_flight_at_expiry_is_asked_about_first(order):
     assert order.status == Order.Status.PAID
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs outside the test transaction
 def test_the_expiry_task_is_queued_for_the_deadline(shopper, product, django_capture_on_commit_callbacks, worker):
     from tests.orders.conftest import fill_cart, place
 

@@ -72,6 +72,7 @@ def test_timeout_leaves_the_order_pending_and_charges_nothing(order):
     assert order.status == Order.Status.PAID
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs outside the test transaction
 def test_async_card_waits_for_the_webhook(order, worker):
     payment = pay(order, ASYNC)
     assert payment.status == Payment.Status.PENDING
@@ -104,6 +105,7 @@ def test_a_paid_order_cannot_be_paid_again(order):
     assert SandboxCharge.objects.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs outside the test transaction
 def test_browser_webhook_and_reconciliation_settle_once(order, worker):
     pay(order)  # the browser path settles
     worker()  # the provider's webhook arrives afterwards
@@ -238,6 +240,7 @@ def all_rows_text() -> str:
     return "\n".join(chunks)
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs outside the test transaction
 @pytest.mark.parametrize("number", [SUCCESS, DECLINE, TIMEOUT, ASYNC])
 def test_the_card_number_is_stored_and_logged_nowhere(client, shopper, order, number, caplog, worker):
     caplog.set_level(logging.DEBUG)
