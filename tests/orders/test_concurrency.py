@@ -22,7 +22,9 @@ from tests.orders.test_payments import event_for, pay
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (SQLite serialises writers)"),
+    pytest.mark.skipif(
+        connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (SQLite serialises writers)"
+    ),
 ]
 
 
