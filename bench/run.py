@@ -21,6 +21,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout import shopper_session  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 PYTHON = sys.executable
@@ -41,6 +44,8 @@ PAGES = [
     ("category", "/categories/home/"),
     ("detail", "/products/compact-lamp-1/"),
 ]
+# orders (issue 7): checkout and order pages of a logged-in shopper, built once the server is up
+# (bench/checkout.py logs in and walks the checkout forms); measured with its session cookie.
 
 # Commands (manage.py arguments) that prepare the database before the server starts.
 PREPARE = [
@@ -48,6 +53,8 @@ PREPARE = [
     ["collectstatic", "--noinput"],
     # Catalog (issue 3): idempotent, adds only the demo products still missing.
     ["seed_demo", "--products", "10000"],
+    # orders (issue 7): the shopper whose checkout pages are measured.
+    ["shell", "-c", "from bench.checkout import prepare; prepare()"],
 ]
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -77,10 +84,12 @@ def main() -> int:
     try:
         wait_until_up(base + "/healthz", server)
         rows = []
-        for name, path in PAGES:
-            status = check_status(base + path)
-            run_wrk(wrk, base + path, seconds=1, connections=args.connections, threads=args.threads)  # warm-up
-            result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads)
+        cookie, shopper_pages = shopper_session(base)
+        pages = [(name, path, "") for name, path in PAGES] + [(name, path, cookie) for name, path in shopper_pages]
+        for name, path, cookie in pages:
+            status = check_status(base + path, cookie)
+            run_wrk(wrk, base + path, 1, args.connections, args.threads, cookie)  # warm-up
+            result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, cookie)
             rows.append({"name": name, "path": path, "status": status, **result})
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -169,17 +178,19 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> 
     raise SystemExit(f"bench: gunicorn did not answer within {timeout:.0f}s; see {WORK / 'gunicorn.log'}")
 
 
-def check_status(url: str) -> int:
+def check_status(url: str, cookie: str = "") -> int:
+    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
 
 
-def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int) -> dict:
+def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int, cookie: str = "") -> dict:
+    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
     out = subprocess.run(
-        [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", url],
+        [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
         capture_output=True,
         text=True,
         check=True,
