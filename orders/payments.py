@@ -185,12 +185,13 @@ def payment_settle(*, payment: Payment, answer: GatewayPayment) -> bool:
         now = timezone.now()
         order = invoice.order
         if invoice.status != Invoice.Status.OPEN or order.status != Order.Status.PENDING_PAYMENT:
-            # Money arrived for a bill that is no longer open (cancelled, or paid by another attempt).
-            # Staff must refund it; the attempt keeps the gateway's word with a note.
+            # Money arrived for a bill that is no longer open (the order expired meanwhile). Staff must
+            # refund it at the provider: the attempt records the charge with a note, the order stays.
+            changes = {"gateway_reference": answer.reference, "updated_at": now, "settled_at": now}
+            if invoice.status == Invoice.Status.VOID:
+                changes["status"] = Payment.Status.SUCCEEDED
             Payment.objects.filter(pk=payment.pk).update(
-                gateway_reference=answer.reference,
-                message=f"Charged while the invoice was {invoice.status}: refund it.",
-                updated_at=now,
+                message=f"Charged while the invoice was {invoice.status}: refund it.", **changes
             )
             logger.error("payment for a closed invoice", extra={"payment": payment.pk, "order": order.number})
             return False

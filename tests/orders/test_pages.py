@@ -205,3 +205,9 @@ def test_invoice_page_is_printable(client, shopper, order):
     assert order.invoice.display_number in page
     assert "orders.css" in page
     assert "Brass gear" in page
+
+
+def test_checkout_review_page_queries(shopper_client, django_assert_max_num_queries):
+    walk_to_review(shopper_client)
+    with django_assert_max_num_queries(8):
+        assert shopper_client.get("/checkout/review/").status_code == 200

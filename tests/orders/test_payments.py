@@ -254,3 +254,21 @@ def test_the_card_number_is_stored_and_logged_nowhere(client, shopper, order, nu
     assert number[-4:] in text  # the last four digits are kept
     assert number not in caplog.text
     assert "123" not in [p.card_last4 for p in Payment.objects.all()]
+
+
+def test_money_arriving_after_expiry_is_recorded_for_a_refund(order, caplog):
+    """The provider confirms after the order was cancelled: the charge is recorded, the order stays cancelled."""
+    from orders.services import order_cancel
+
+    payment = pay(order, ASYNC)
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED)  # let the cancel through
+    order_cancel(order=order, actor="test")
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.PENDING)
+    SandboxCharge.objects.update(status="succeeded")
+    call_command("reconcile_payments", "--min-age", "0")
+    payment.refresh_from_db()
+    order.refresh_from_db()
+    assert order.status == Order.Status.CANCELLED
+    assert payment.status == Payment.Status.SUCCEEDED
+    assert "refund it" in payment.message
+    assert "payment for a closed invoice" in caplog.text
