@@ -7,6 +7,7 @@ It prepares its own database, starts gunicorn on a free loopback port, and stops
 """
 
 import argparse
+import http.cookiejar
 import os
 import re
 import secrets
@@ -19,7 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import urlencode, urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench.checkout import shopper_session  # noqa: E402
@@ -29,7 +30,10 @@ WORK = ROOT / "bench" / ".work"
 PYTHON = sys.executable
 GUNICORN = str(Path(PYTHON).with_name("gunicorn"))
 
-# (name, path) for every page measured. Later features add their pages here.
+# (name, path) for every page measured, or (name, path, request) for a page a *visitor* asks for: the
+# request (method, headers, body with {product}) is sent with that visitor's cookies and CSRF token, rotating
+# over VISITORS anonymous visitors who each have a few products in their cart (see make_visitors).
+# Later features add their pages here.
 PAGES = [
     ("hello", "/bench/hello"),
     ("db", "/bench/db"),
@@ -43,9 +47,18 @@ PAGES = [
     ("search", "/products/?q=lamp"),
     ("category", "/categories/home/"),
     ("detail", "/products/compact-lamp-1/"),
+    # Cart (issue 6): the cart page with 3 lines, and add-to-cart as htmx posts it (answered with its button).
+    ("cart", "/cart/", {}),
+    (
+        "cart-add",
+        "/cart/add/",
+        {"method": "POST", "headers": {"HX-Request": "true"}, "body": "product={product}&next=/products/"},
+    ),
 ]
+VISITORS = 8
+CART_LINES = 3
 # orders (issue 7): checkout and order pages of a logged-in shopper, built once the server is up
-# (bench/checkout.py logs in and walks the checkout forms); measured with its session cookie.
+# (bench/checkout.py logs in and walks the checkout forms); measured with that shopper's session cookie.
 
 # Commands (manage.py arguments) that prepare the database before the server starts.
 PREPARE = [
@@ -85,11 +98,15 @@ def main() -> int:
         wait_until_up(base + "/healthz", server)
         rows = []
         cookie, shopper_pages = shopper_session(base)
-        pages = [(name, path, "") for name, path in PAGES] + [(name, path, cookie) for name, path in shopper_pages]
-        for name, path, cookie in pages:
-            status = check_status(base + path, cookie)
-            run_wrk(wrk, base + path, 1, args.connections, args.threads, cookie)  # warm-up
-            result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, cookie)
+        # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
+        pages = [*PAGES, *((name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages)]
+        visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
+        for name, path, *request in pages:
+            requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
+            script = write_wrk_script(name, path, requests) if requests else None
+            status = check_status(base + path, *(requests[:1]))
+            run_wrk(wrk, base + path, 1, args.connections, args.threads, script)  # warm-up
+            result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, script)
             rows.append({"name": name, "path": path, "status": status, **result})
     finally:
         os.killpg(server.pid, signal.SIGTERM)
@@ -178,19 +195,82 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> 
     raise SystemExit(f"bench: gunicorn did not answer within {timeout:.0f}s; see {WORK / 'gunicorn.log'}")
 
 
-def check_status(url: str, cookie: str = "") -> int:
-    request = urllib.request.Request(url, headers={"Cookie": cookie} if cookie else {})  # noqa: S310
+def make_visitors(base: str) -> list[dict]:
+    """Anonymous visitors, each with a CSRF cookie and token and a cart of CART_LINES products, made through
+    the shop's own pages and forms (as a browser without JavaScript would)."""
+    visitors = []
+    for _ in range(VISITORS):
+        jar = http.cookiejar.CookieJar()
+        opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+        with opener.open(base + "/products/", timeout=10) as response:
+            html = response.read().decode()
+        products = re.findall(r'name="product" value="(\d+)"', html)[:CART_LINES]
+        if len(products) < CART_LINES:
+            raise SystemExit("bench: the product list shows too few add-to-cart forms; is the demo catalog there?")
+        token = next(c.value for c in jar if c.name == "csrftoken")
+        for product in products:
+            data = urlencode({"csrfmiddlewaretoken": token, "product": product}).encode()
+            opener.open(base + "/cart/add/", data=data, timeout=10).close()
+        cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
+        if "shop_cart=" not in cookies:
+            raise SystemExit("bench: adding to the cart set no cart cookie")
+        visitors.append({"cookies": cookies, "token": token, "product": products[0]})
+    return visitors
+
+
+def visitor_request(visitor: dict, request: dict) -> tuple[str, dict, str]:
+    """(method, headers, body) of one visitor's request."""
+    method = request.get("method", "GET")
+    headers = {"Cookie": visitor["cookies"], **request.get("headers", {})}
+    if method != "GET":
+        headers |= {"X-CSRFToken": visitor["token"], "Content-Type": "application/x-www-form-urlencoded"}
+    return method, headers, request.get("body", "").format(product=visitor["product"])
+
+
+def write_wrk_script(name: str, path: str, requests: list[tuple[str, dict, str]]) -> Path:
+    """A wrk Lua script sending `requests` in turn (each connection's next request is the next visitor's)."""
+
+    def lua(value: str) -> str:
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+    lines = ["local requests = {}", "init = function(args)"]
+    for method, headers, body in requests:
+        fields = ", ".join(f"[{lua(k)}] = {lua(v)}" for k, v in headers.items())
+        lines.append(f"  table.insert(requests, wrk.format({lua(method)}, {lua(path)}, {{{fields}}}, {lua(body)}))")
+    lines += [
+        "end",
+        "local i = 0",
+        "request = function()",
+        "  i = i + 1",
+        "  return requests[i % #requests + 1]",
+        "end",
+    ]
+    script = WORK / f"{name}.lua"
+    script.write_text("\n".join(lines) + "\n")
+    return script
+
+
+def check_status(url: str, request: tuple[str, dict, str] | None = None) -> int:
+    method, headers, body = request or ("GET", {}, "")
+    req = urllib.request.Request(url, data=body.encode() or None, headers=headers, method=method)  # noqa: S310
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:  # noqa: S310 - loopback only
+        with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - loopback only
             return response.status
     except urllib.error.HTTPError as exc:
         return exc.code
 
 
-def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int, cookie: str = "") -> dict:
-    headers = ["-H", f"Cookie: {cookie}"] if cookie else []
+def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int, script: Path | None = None) -> dict:
     out = subprocess.run(
-        [wrk, f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", *headers, url],
+        [
+            wrk,
+            f"-t{threads}",
+            f"-c{connections}",
+            f"-d{seconds}s",
+            "--latency",
+            *(["-s", str(script)] if script else []),
+            url,
+        ],
         capture_output=True,
         text=True,
         check=True,

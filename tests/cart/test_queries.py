@@ -1,0 +1,94 @@
+"""The cart page and the badge cost the same number of queries for 1 or 50 lines; catalog pages stay as they were."""
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+
+from cart.models import Cart, CartLine
+from catalog.models import Product, ProductImage
+from tests.cart.conftest import login
+from tests.factories import make_category, make_products
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=[1, 50])
+def products(request):
+    products = make_products(request.param, category=make_category())
+    Product.objects.filter(pk__in=[p.pk for p in products]).update(stock=20)
+    ProductImage.objects.bulk_create(
+        [
+            ProductImage(product=p, image="x.png", thumbnail="x.webp", display="y.webp", is_primary=True)
+            for p in products
+        ]
+    )
+    return products
+
+
+def fill(cart, products):
+    CartLine.objects.bulk_create([CartLine(cart=cart, product=p, quantity=2, price_seen=p.price) for p in products])
+
+
+@pytest.fixture
+def anonymous(products):
+    client = Client()
+    cart = Cart.objects.create(token="t" * 43)
+    fill(cart, products)
+    client.cookies["shop_cart"] = cart.token
+    return client
+
+
+@pytest.fixture
+def member(products, user, settings):
+    settings.SESSION_ENGINE = "accounts.sessions.db"  # counts below are for the database engine
+    client = Client()
+    login(client)
+    fill(Cart.objects.create(user=user), products)
+    return client
+
+
+def test_cart_page_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
+    # cart, lines with products, primary images, the header badge
+    with django_assert_num_queries(4):
+        response = anonymous.get("/cart/")
+    assert response.text.count('<tr id="line-') == len(products)
+
+
+def test_cart_page_for_a_user(member, products, django_assert_num_queries):
+    # session, user, cart, lines with products, primary images, the header badge
+    with django_assert_num_queries(6):
+        response = member.get("/cart/")
+    assert response.text.count('<tr id="line-') == len(products)
+
+
+def test_badge_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
+    with django_assert_num_queries(1):
+        response = anonymous.get("/cart/badge/")
+    assert f'class="cart-count">{2 * len(products)}<' in response.text
+
+
+def test_badge_for_a_user(member, products, django_assert_num_queries):
+    with django_assert_num_queries(3):  # session, user, the quantities
+        response = member.get("/cart/badge/")
+    assert f'class="cart-count">{2 * len(products)}<' in response.text
+
+
+def test_an_htmx_change_rerenders_the_cart_in_constant_queries(anonymous, products, django_assert_max_num_queries):
+    line = CartLine.objects.first()
+    # cart, lock, line, update line, touch cart, then cart lines, images (SAVEPOINTs aside)
+    with django_assert_max_num_queries(9):
+        response = anonymous.post(f"/cart/lines/{line.pk}/", {"quantity": 3}, headers={"HX-Request": "true"})
+    assert response.text.count('<tr id="line-') == len(products)
+
+
+def test_catalog_pages_cost_one_more_query_only_for_a_visitor_with_a_cart(
+    anonymous, products, django_assert_num_queries
+):
+    cache.clear()
+    with django_assert_num_queries(0 + 5):  # as tests/catalog/test_queries.py, no cart: see below
+        assert Client().get("/products/").status_code == 200
+    with django_assert_num_queries(1 + 1):  # cached page: the catalog version, the cart's quantities
+        response = anonymous.get("/products/")
+    assert "In cart (2)" in response.text
+    with django_assert_num_queries(1):  # cached page, no cart cookie: the catalog version only
+        assert "Add to cart" in Client().get("/products/").text
