@@ -180,6 +180,12 @@ def test_order_list_shows_only_my_orders(client, shopper, order, django_assert_n
     assert order.number in page
 
 
+def test_pay_page_queries(client, shopper, order, django_assert_max_num_queries):
+    client.force_login(shopper)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/checkout/pay/{order.number}/").status_code == 200
+
+
 def test_order_page_queries(client, shopper, order, django_assert_max_num_queries):
     client.force_login(shopper)
     with django_assert_max_num_queries(7):

@@ -272,3 +272,48 @@ def test_money_arriving_after_expiry_is_recorded_for_a_refund(order, caplog):
     assert payment.status == Payment.Status.SUCCEEDED
     assert "refund it" in payment.message
     assert "payment for a closed invoice" in caplog.text
+
+
+class WatchedSandbox(SandboxGateway):
+    """The sandbox provider, noting whether our side held a transaction open at each call."""
+
+    name = "watched"
+    in_transaction: list[bool] = []
+
+    def _note(self):
+        self.in_transaction.append(connection.in_atomic_block)
+
+    def payment_create(self, **kwargs):
+        self._note()
+        return super().payment_create(**kwargs)
+
+    def payment_confirm(self, **kwargs):
+        self._note()
+        return super().payment_confirm(**kwargs)
+
+    def payment_retrieve(self, **kwargs):
+        self._note()
+        return super().payment_retrieve(**kwargs)
+
+    def payment_refund(self, **kwargs):
+        self._note()
+        return super().payment_refund(**kwargs)
+
+
+@pytest.mark.django_db(transaction=True)  # outside the test's own transaction, so in_atomic_block is ours
+def test_the_gateway_is_never_called_inside_a_transaction(shopper, product, settings, monkeypatch):
+    from orders.gateways import GATEWAYS
+    from orders.services import order_refund
+    from tests.orders.conftest import fill_cart, place
+
+    monkeypatch.setitem(GATEWAYS, "watched", WatchedSandbox)
+    settings.PAYMENT_GATEWAY = "watched"
+    WatchedSandbox.in_transaction = []
+    fill_cart(shopper, (product, 1))
+    order = place(shopper)
+    with pytest.raises(PaymentUnavailable):
+        pay(order, TIMEOUT)  # create, confirm (times out), retrieve
+    pay(order, SUCCESS)
+    order_refund(order=order, actor="test")
+    assert len(WatchedSandbox.in_transaction) == 6
+    assert not any(WatchedSandbox.in_transaction)
