@@ -20,6 +20,7 @@ from django.utils import timezone
 from cart.models import Cart, CartLine
 from catalog.models import Product, ProductImage
 from catalog.money import format_money
+from catalog.selectors import catalog_version, category_tree
 
 CART_COOKIE = "shop_cart"
 TOKEN_MAX_LENGTH = Cart._meta.get_field("token").max_length
@@ -119,6 +120,14 @@ def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
     return list(queryset)
 
 
+def _shown_category_ids() -> set[int]:
+    """Categories the storefront shows: a product outside them is not sold, like an archived one.
+
+    The catalog's category tree, cached per catalog version: one query (the version) when warm.
+    """
+    return set(category_tree(catalog_version()).visible_ids())
+
+
 def line_max(product: Product) -> int:
     """The most of a product one line may hold: 0 when it cannot be bought at all."""
     if product.is_archived:
@@ -126,11 +135,14 @@ def line_max(product: Product) -> int:
     return max(0, min(product.stock, settings.CART_MAX_QUANTITY_PER_LINE))
 
 
-def line_problems(line: CartLine) -> list[Problem]:
-    """What is wrong with a line now (the product may have changed since it was added)."""
+def line_problems(line: CartLine, *, shown_categories: set[int] | None = None) -> list[Problem]:
+    """What is wrong with a line now (the product may have changed since it was added).
+
+    With `shown_categories`, a product in a category the storefront hides counts as archived.
+    """
     product = line.product
     problems = []
-    if product.is_archived:
+    if product.is_archived or (shown_categories is not None and product.category_id not in shown_categories):
         problems.append(Problem("archived", "This product is no longer sold. Remove it to check out.", True))
     elif product.stock == 0:
         problems.append(Problem("out_of_stock", "Sold out. Remove it to check out.", True))
@@ -148,9 +160,13 @@ def line_problems(line: CartLine) -> list[Problem]:
 
 
 def cart_summary(cart: Cart | None, *, images: bool = False) -> CartSummary:
-    """Lines, subtotal (current prices), unit count and per-line problems, in one query (two with images)."""
+    """Lines, subtotal (current prices), unit count and per-line problems.
+
+    Queries: the lines (+ images), and the catalog version (+ the categories when the catalog cache is cold).
+    """
     lines = cart_lines(cart, images=images)
-    problems = {line.pk: found for line in lines if (found := line_problems(line))}
+    shown = _shown_category_ids() if lines else set()
+    problems = {line.pk: found for line in lines if (found := line_problems(line, shown_categories=shown))}
     blocked = not lines or any(p.blocks_checkout for found in problems.values() for p in found)
     return CartSummary(
         cart=cart,
@@ -211,7 +227,7 @@ def line_add(cart: Cart, product: Product, quantity: int) -> LineChange:
         raise InvalidQuantity("Choose a quantity of 1 or more.")
     _lock(cart)
     product = Product.objects.get(pk=product.pk)  # stock and price as they are now
-    if product.is_archived:
+    if product.is_archived or product.category_id not in _shown_category_ids():
         raise ProductUnavailable(f"“{product.name}” is no longer sold.")
     if line_max(product) < 1:
         raise ProductUnavailable(f"“{product.name}” is sold out.")
@@ -240,7 +256,7 @@ def line_set_quantity(cart: Cart, line_id: int, quantity: int) -> LineChange:
     if quantity == 0:
         _remove(cart, line)
         return LineChange(None, line.product, 0)
-    if line_max(line.product) < 1:
+    if line_max(line.product) < 1 or line.product.category_id not in _shown_category_ids():
         raise ProductUnavailable(f"“{line.product.name}” can no longer be bought: remove it from your cart.")
     new_quantity, notice = _cap(line.product, quantity)
     line.quantity, line.price_seen = new_quantity, line.product.price

@@ -48,17 +48,23 @@ def member(products, user, settings):
 
 
 def test_cart_page_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
-    # cart, lines with products, primary images, the header badge
-    with django_assert_num_queries(4):
+    cache.clear()
+    # cart, lines with products, primary images, catalog version + categories (which are shown), the badge
+    with django_assert_num_queries(6):
         response = anonymous.get("/cart/")
     assert response.text.count('<tr id="line-') == len(products)
+    with django_assert_num_queries(5):  # the categories come from the catalog's cache
+        anonymous.get("/cart/")
 
 
 def test_cart_page_for_a_user(member, products, django_assert_num_queries):
-    # session, user, cart, lines with products, primary images, the header badge
-    with django_assert_num_queries(6):
+    cache.clear()
+    # session, user, cart, lines with products, primary images, catalog version + categories, the badge
+    with django_assert_num_queries(8):
         response = member.get("/cart/")
     assert response.text.count('<tr id="line-') == len(products)
+    with django_assert_num_queries(7):
+        member.get("/cart/")
 
 
 def test_badge_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
@@ -75,8 +81,10 @@ def test_badge_for_a_user(member, products, django_assert_num_queries):
 
 def test_an_htmx_change_rerenders_the_cart_in_constant_queries(anonymous, products, django_assert_max_num_queries):
     line = CartLine.objects.first()
-    # cart, lock, line, update line, touch cart, then cart lines, images (SAVEPOINTs aside)
-    with django_assert_max_num_queries(9):
+    anonymous.get("/cart/")  # the catalog's category tree is cached
+    # cart, SAVEPOINT, lock, line, catalog version, update line, touch cart, RELEASE; then lines, images,
+    # catalog version
+    with django_assert_max_num_queries(11):
         response = anonymous.post(f"/cart/lines/{line.pk}/", {"quantity": 3}, headers={"HX-Request": "true"})
     assert response.text.count('<tr id="line-') == len(products)
 

@@ -262,3 +262,18 @@ def test_prune_deletes_only_old_anonymous_carts(user, lamp, time_machine):
 
     assert set(Cart.objects.values_list("pk", flat=True)) == {old_user_cart.pk, recent.pk}
     assert not CartLine.objects.exists()
+
+
+def test_a_product_the_storefront_hides_is_not_sold(cart, lamp, kettle):
+    line_id = services.line_add(cart, lamp, 1).line_id
+    hidden = lamp.category
+    hidden.is_active = False
+    hidden.save()
+
+    with pytest.raises(services.ProductUnavailable, match="no longer sold"):
+        services.line_add(cart, lamp, 1)
+    with pytest.raises(services.ProductUnavailable):
+        services.line_set_quantity(cart, line_id, 2)
+    summary = services.cart_summary(cart)
+    assert [p.kind for p in summary.problems[line_id]] == ["archived"]
+    assert summary.checkout_blocked
