@@ -22,6 +22,9 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench.checkout import shopper_session  # noqa: E402
+
 ROOT = Path(__file__).resolve().parent.parent
 WORK = ROOT / "bench" / ".work"
 PYTHON = sys.executable
@@ -54,6 +57,8 @@ PAGES = [
 ]
 VISITORS = 8
 CART_LINES = 3
+# orders (issue 7): checkout and order pages of a logged-in shopper, built once the server is up
+# (bench/checkout.py logs in and walks the checkout forms); measured with that shopper's session cookie.
 
 # Commands (manage.py arguments) that prepare the database before the server starts.
 PREPARE = [
@@ -61,6 +66,8 @@ PREPARE = [
     ["collectstatic", "--noinput"],
     # Catalog (issue 3): idempotent, adds only the demo products still missing.
     ["seed_demo", "--products", "10000"],
+    # orders (issue 7): the shopper whose checkout pages are measured.
+    ["shell", "-c", "from bench.checkout import prepare; prepare()"],
 ]
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
@@ -90,8 +97,11 @@ def main() -> int:
     try:
         wait_until_up(base + "/healthz", server)
         rows = []
-        visitors = make_visitors(base) if any(len(page) > 2 for page in PAGES) else []
-        for name, path, *request in PAGES:
+        cookie, shopper_pages = shopper_session(base)
+        # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
+        pages = [*PAGES, *((name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages)]
+        visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
+        for name, path, *request in pages:
             requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
             script = write_wrk_script(name, path, requests) if requests else None
             status = check_status(base + path, *(requests[:1]))

@@ -24,6 +24,8 @@ class Message(models.Model):
         ORDER_CONFIRMATION = "order_confirmation", "order confirmation"
         PAYMENT_RECEIPT = "payment_receipt", "payment receipt"
         ORDER_SHIPPED = "order_shipped", "order shipped"
+        ORDER_CANCELLED = "order_cancelled", "order cancelled"
+        ORDER_REFUNDED = "order_refunded", "order refunded"
         TEST = "test", "test message"
 
     to = models.EmailField("recipient", max_length=254)

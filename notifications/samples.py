@@ -31,5 +31,7 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "tracking_code": "PP123456789",
         "tracking_url": "https://tracking.example.com/PP123456789",
     },
+    Message.Kind.ORDER_CANCELLED: {**ORDER, "reason": "The payment did not arrive in time."},
+    Message.Kind.ORDER_REFUNDED: {**ORDER, "amount": Decimal("42.50")},
     Message.Kind.TEST: {},
 }

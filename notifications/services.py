@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # Models whose stored rows vouch for an address, and the field that holds it. The orders app adds
 # `"orders.Order": "<its e-mail field>"` here when it exists; nothing else needs to change.
-VOUCHERS: dict[str, str] = {settings.AUTH_USER_MODEL: "email"}
+VOUCHERS: dict[str, str] = {settings.AUTH_USER_MODEL: "email", "orders.Order": "email"}
 # `vouched_by=OPERATOR`: a person with shell access asked for it (send_test_email).
 OPERATOR = "operator"
 

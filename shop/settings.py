@@ -3,7 +3,9 @@
 The README lists each variable with its default. Production (DEBUG off) assumes HTTPS.
 """
 
+import hashlib
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -276,6 +278,54 @@ NOTIFY_RATE_PER_RECIPIENT_HOUR = env.int("NOTIFY_RATE_PER_RECIPIENT_HOUR", defau
 NOTIFY_RATE_TOTAL_HOUR = env.int("NOTIFY_RATE_TOTAL_HOUR", default=1000)
 NOTIFY_SENDING_TIMEOUT = env.int("NOTIFY_SENDING_TIMEOUT", default=600)
 NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)
+
+# --- Orders and payments (issue 7) ------------------------------------------------------------------
+# The payment provider (orders/gateways/): "sandbox" moves no money and needs nothing else.
+PAYMENT_GATEWAY = env.str("PAYMENT_GATEWAY", default="sandbox")
+# HMAC key of the provider's webhooks; without one, a key derived from SECRET_KEY (fine for the sandbox).
+PAYMENT_WEBHOOK_SECRET = (
+    env.str("PAYMENT_WEBHOOK_SECRET", default="")
+    or hashlib.sha256(f"payment-webhook:{SECRET_KEY}".encode()).hexdigest()
+)
+# Seconds a webhook's signed timestamp may differ from our clock before the event is refused.
+PAYMENT_WEBHOOK_TOLERANCE = env.int("PAYMENT_WEBHOOK_TOLERANCE", default=300)
+
+
+def _duration(value: str) -> timedelta:
+    """'900', '900s', '15m', '2h' -> timedelta."""
+    value = value.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600}
+    try:
+        if value[-1:] in units:
+            return timedelta(seconds=float(value[:-1]) * units[value[-1]])
+        return timedelta(seconds=float(value))
+    except ValueError:
+        raise ImproperlyConfigured(f"ORDER_RESERVATION_TTL={value!r}: use seconds or 15m, 2h.") from None
+
+
+# How long an unpaid order holds its stock before it is cancelled.
+ORDER_RESERVATION_TTL = _duration(env.str("ORDER_RESERVATION_TTL", default="15m"))
+
+
+def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal]]:
+    """'standard:Standard delivery:4.90,express:Express delivery:12.00' -> {code: (label, price)}."""
+    rates = {}
+    for item in filter(None, (part.strip() for part in value.split(","))):
+        try:
+            code, label, price = (piece.strip() for piece in item.split(":"))
+            rates[code] = (label, Decimal(price).quantize(Decimal("0.01")))
+        except (ValueError, ArithmeticError):
+            raise ImproperlyConfigured(f"ORDER_SHIPPING_RATES: cannot read {item!r} (code:label:price).") from None
+    if not rates:
+        raise ImproperlyConfigured("ORDER_SHIPPING_RATES needs at least one rate (code:label:price).")
+    return rates
+
+
+ORDER_SHIPPING_RATES = _shipping_rates(
+    env.str("ORDER_SHIPPING_RATES", default="standard:Standard delivery:4.90,express:Express delivery:12.00")
+)
+# Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
+ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
 
 # --- Cart (issue 6) -------------------------------------------------------------------------------
 # The most of one product a cart line may hold (also capped by stock).

@@ -18,6 +18,8 @@ urlpatterns = [
     # notifications: staff-only previews of every kind of mail
     path("staff/emails/", include("notifications.urls")),
     path("cart/", include("cart.urls")),
+    # orders (issue 7): checkout, payment, the shopper's orders, payment webhooks
+    path("", include("orders.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -1,0 +1,283 @@
+"""Orders, their invoices and payments; the order status machine lives here (TRANSITIONS).
+
+Invoice first: an order and its invoice exist before any money moves. A Payment row is one attempt at
+paying an invoice, keyed by an idempotency key that the gateway sees too.
+"""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def _money(**kwargs) -> models.DecimalField:
+    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+class Order(models.Model):
+    """What a shopper bought: snapshots of lines, address and totals, and where it stands."""
+
+    class Status(models.TextChoices):
+        PENDING_PAYMENT = "pending_payment", "awaiting payment"
+        PAID = "paid", "paid"
+        SHIPPED = "shipped", "shipped"
+        COMPLETED = "completed", "completed"
+        CANCELLED = "cancelled", "cancelled"
+        REFUNDED = "refunded", "refunded"
+
+    number = models.CharField(max_length=16, unique=True, help_text="Human-friendly, shown to the shopper.")
+    # SET_NULL: deleting an account keeps its orders (bookkeeping); the e-mail snapshot stays.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders"
+    )
+    email = models.EmailField("e-mail address", max_length=254)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    currency = models.CharField(max_length=3)
+    subtotal = _money()
+    shipping_method = models.CharField(max_length=32)
+    shipping_label = models.CharField(max_length=100)
+    shipping_cost = _money()
+    tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
+    tax = _money(default=0)
+    total = _money()
+    # The shipping address as it was when the order was placed.
+    ship_name = models.CharField("name", max_length=150)
+    ship_line1 = models.CharField("address line 1", max_length=200)
+    ship_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    ship_city = models.CharField("city", max_length=100)
+    ship_postcode = models.CharField("postcode", max_length=20)
+    ship_country = models.CharField("country", max_length=2)
+    ship_phone = models.CharField("phone", max_length=32, blank=True)
+    # True while the lines' quantities are taken off product stock and not given back.
+    stock_held = models.BooleanField(default=True)
+    # One per review page: a repeated "Place order" finds the order it already placed.
+    checkout_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
+    reserved_until = models.DateTimeField(help_text="Unpaid orders are cancelled after this and their stock released.")
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "reserved_until"], name="orders_order_status_reserved")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(subtotal__gte=0) & Q(shipping_cost__gte=0) & Q(tax__gte=0) & Q(total__gte=0),
+                name="orders_order_amounts_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending_payment", "paid", "shipped", "completed", "cancelled", "refunded"]),
+                name="orders_order_status_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Order {self.number}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("orders:order-detail", args=[self.number])
+
+    @property
+    def is_terminal(self) -> bool:
+        return self.status in TERMINAL
+
+    @property
+    def address_lines(self) -> list[str]:
+        from accounts.countries import COUNTRIES
+
+        country = dict(COUNTRIES).get(self.ship_country, self.ship_country)
+        parts = (self.ship_name, self.ship_line1, self.ship_line2, f"{self.ship_postcode} {self.ship_city}", country)
+        return [p for p in parts if p]
+
+
+S = Order.Status
+# The status machine: the one place that says which transition is allowed.
+TRANSITIONS: dict[str, frozenset[str]] = {
+    S.PENDING_PAYMENT: frozenset({S.PAID, S.CANCELLED}),
+    S.PAID: frozenset({S.SHIPPED, S.REFUNDED}),
+    S.SHIPPED: frozenset({S.COMPLETED, S.REFUNDED}),
+    S.COMPLETED: frozenset({S.REFUNDED}),
+    S.CANCELLED: frozenset(),
+    S.REFUNDED: frozenset(),
+}
+# Where the shopper has nothing more to wait for: the order page stops polling.
+TERMINAL = frozenset({S.COMPLETED, S.CANCELLED, S.REFUNDED})
+
+
+class OrderLine(models.Model):
+    """A snapshot of one cart line at the moment the order was placed."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    # PROTECT: an ordered product can be archived, never hard-deleted.
+    product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="order_lines")
+    name = models.CharField(max_length=200)
+    sku = models.CharField("SKU", max_length=64)
+    unit_price = _money()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    line_total = _money()
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="orders_orderline_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="orders_orderline_quantity_positive"),
+            models.CheckConstraint(condition=Q(unit_price__gte=0), name="orders_orderline_price_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} × {self.name}"
+
+
+class OrderTransition(models.Model):
+    """History: one row per status change, with who or what caused it."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="transitions")
+    from_status = models.CharField(max_length=20, blank=True, help_text="Empty for the order's creation.")
+    to_status = models.CharField(max_length=20)
+    at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=200, help_text="A user, the payment gateway, a task…")
+    note = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or '∅'} → {self.to_status}"
+
+
+class InvoiceCounter(models.Model):
+    """One row holding the last invoice number: incremented under its row lock, so numbers have no gaps."""
+
+    last = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"last invoice number {self.last}"
+
+
+class Invoice(models.Model):
+    """The bill for an order, created with it: payments pay an invoice, never an order directly."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "open"
+        PAID = "paid", "paid"
+        VOID = "void", "void"
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice")
+    number = models.PositiveBigIntegerField(unique=True)
+    amount_due = _money()
+    status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
+    issued_at = models.DateTimeField(default=timezone.now)
+    paid_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount_due__gte=0), name="orders_invoice_amount_not_negative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"INV-{self.number:06d}"
+
+
+class Payment(models.Model):
+    """One attempt at paying an invoice. The card number never gets here: only its last four digits."""
+
+    class Status(models.TextChoices):
+        PROCESSING = "processing", "processing"
+        PENDING = "pending", "awaiting confirmation"
+        UNKNOWN = "unknown", "no answer from the gateway"
+        SUCCEEDED = "succeeded", "succeeded"
+        FAILED = "failed", "failed"
+        REFUNDED = "refunded", "refunded"
+
+    IN_FLIGHT = (Status.PROCESSING, Status.PENDING, Status.UNKNOWN)
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="payments")
+    gateway = models.CharField(max_length=32)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    amount = _money()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    message = models.CharField(max_length=300, blank=True, help_text="The gateway's reason for a failure.")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    settled_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            # At most one attempt in flight per invoice: a second Pay waits for the first to finish.
+            models.UniqueConstraint(
+                fields=["invoice"],
+                condition=Q(status__in=["processing", "pending", "unknown"]),
+                name="orders_payment_one_in_flight_per_invoice",
+            ),
+            # At most one successful payment per invoice: never two charges for one bill.
+            models.UniqueConstraint(
+                fields=["invoice"], condition=Q(status="succeeded"), name="orders_payment_one_success_per_invoice"
+            ),
+            models.UniqueConstraint(
+                fields=["gateway", "gateway_reference"],
+                condition=~Q(gateway_reference=""),
+                name="orders_payment_reference_unique",
+            ),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="orders_payment_amount_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.gateway_reference or self.idempotency_key} ({self.status})"
+
+
+class WebhookEvent(models.Model):
+    """Every accepted webhook event id: a replayed event finds its row and changes nothing."""
+
+    gateway = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=100)
+    event_type = models.CharField(max_length=64)
+    received_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["gateway", "event_id"], name="orders_webhookevent_once")]
+
+    def __str__(self) -> str:
+        return f"{self.gateway} {self.event_type} {self.event_id}"
+
+
+class SandboxCharge(models.Model):
+    """The sandbox provider's own ledger (orders/gateways/sandbox.py): it stands in for a remote service.
+
+    Our order code never reads this table; it only talks to the gateway interface.
+    """
+
+    class Status(models.TextChoices):
+        REQUIRES_CONFIRMATION = "requires_confirmation", "requires confirmation"
+        PENDING = "pending", "pending"
+        SUCCEEDED = "succeeded", "succeeded"
+        DECLINED = "declined", "declined"
+        REFUNDED = "refunded", "refunded"
+
+    reference = models.CharField(max_length=40, unique=True)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    amount = _money()
+    currency = models.CharField(max_length=3)
+    description = models.CharField(max_length=200)
+    status = models.CharField(max_length=24, choices=Status.choices, default=Status.REQUIRES_CONFIRMATION)
+    decline_code = models.CharField(max_length=40, blank=True)
+    card_last4 = models.CharField(max_length=4, blank=True)
+    confirmations = models.PositiveIntegerField(default=0, help_text="Charges actually made: never more than one.")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.status}"

@@ -1,0 +1,238 @@
+"""The checkout pipeline: placing an order is a sequence of small named steps in one transaction.
+
+cart not empty → every product active → prices unchanged since the shopper saw them → stock
+available → reserve stock → create order + invoice → queue confirmation mail (sent on commit).
+
+Each step takes the Checkout and either fills in part of it or raises a CheckoutError whose message
+names the problem. checkout_place runs them inside one transaction, so a failing step (or a crash)
+leaves nothing behind: no order, no invoice, no reservation, no mail, the cart untouched.
+"""
+
+import hashlib
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from cart.models import Cart, CartLine
+from cart.services import cart_clear
+from catalog.selectors import catalog_version, category_tree
+from notifications.models import Message
+from orders import tasks
+from orders.models import Order, OrderLine, OrderTransition
+from orders.services import (
+    OrderError,
+    OutOfStock,
+    invoice_create,
+    money_round,
+    order_mail,
+    order_number_new,
+    stock_reserve,
+)
+
+ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
+
+
+class CheckoutError(OrderError):
+    """A step refused: the message says which problem, for the shopper."""
+
+
+class CartEmpty(CheckoutError):
+    pass
+
+
+class ProductUnavailable(CheckoutError):
+    pass
+
+
+class PricesChanged(CheckoutError):
+    """Prices (or the cart) changed since the review: the shopper must look at the new total again."""
+
+    def __init__(self, message: str, totals: "Totals"):
+        super().__init__(message)
+        self.totals = totals
+
+
+@dataclass(frozen=True)
+class Totals:
+    subtotal: Decimal
+    shipping_method: str
+    shipping_label: str
+    shipping_cost: Decimal
+    tax_rate: Decimal
+    tax: Decimal
+    total: Decimal
+
+
+@dataclass
+class Checkout:
+    """What the steps work on: the shopper's choices in, the order out."""
+
+    user: object
+    cart: Cart | None
+    address: dict[str, str]
+    shipping: str
+    quote: str  # the fingerprint of lines and totals the shopper confirmed on the review page
+    token: str = ""  # one per review page: a repeated submission finds the order it already placed
+    lines: list[CartLine] = field(default_factory=list)
+    totals: Totals | None = None
+    order: Order | None = None
+
+
+def shipping_rates() -> dict[str, tuple[str, Decimal]]:
+    return settings.ORDER_SHIPPING_RATES
+
+
+def checkout_totals(lines: Sequence[CartLine], shipping: str) -> Totals:
+    """Totals at current prices: goods + shipping (+ tax on both when ORDER_TAX_RATE is set)."""
+    label, cost = shipping_rates()[shipping]
+    subtotal = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    rate = settings.ORDER_TAX_RATE
+    tax = money_round((subtotal + cost) * rate)
+    return Totals(subtotal, shipping, label, cost, rate, tax, subtotal + cost + tax)
+
+
+def checkout_quote(lines: Sequence[CartLine], totals: Totals) -> str:
+    """A fingerprint of what the review page showed: products, quantities, prices, shipping, total."""
+    parts = [f"{line.product_id}:{line.quantity}:{line.product.price}" for line in lines]
+    parts += [totals.shipping_method, str(totals.shipping_cost), str(totals.tax), str(totals.total)]
+    return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
+
+
+def checkout_lines(cart: Cart | None) -> list[CartLine]:
+    """The cart's lines with product and category, in a stable order."""
+    if cart is None:
+        return []
+    return list(CartLine.objects.filter(cart=cart).select_related("product__category").order_by("created_at", "pk"))
+
+
+# --- The steps, in order ------------------------------------------------------------------------------
+
+
+def step_cart_not_empty(checkout: Checkout) -> None:
+    if checkout.cart is None:
+        raise CartEmpty("Your cart is empty.")
+    # The cart's row lock: a second submission of the same cart waits here, then finds it empty.
+    Cart.objects.select_for_update().filter(pk=checkout.cart.pk).first()
+    checkout.lines = checkout_lines(checkout.cart)
+    if not checkout.lines:
+        raise CartEmpty("Your cart is empty.")
+
+
+def step_products_active(checkout: Checkout) -> None:
+    visible = set(category_tree(catalog_version()).visible_ids())
+    gone = [
+        line.product.name
+        for line in checkout.lines
+        if line.product.is_archived or line.product.category_id not in visible
+    ]
+    if gone:
+        raise ProductUnavailable(f"No longer sold: {', '.join(gone)}. Remove it from your cart to check out.")
+
+
+def step_prices_unchanged(checkout: Checkout) -> None:
+    if checkout.shipping not in shipping_rates():
+        raise CheckoutError("Choose a shipping method.")
+    checkout.totals = checkout_totals(checkout.lines, checkout.shipping)
+    if checkout_quote(checkout.lines, checkout.totals) != checkout.quote:
+        raise PricesChanged(
+            f"Your cart or its prices changed since you reviewed it. The total is now "
+            f"{checkout.totals.total} {settings.SHOP_CURRENCY}. Please check and confirm again.",
+            checkout.totals,
+        )
+
+
+def step_stock_available(checkout: Checkout) -> None:
+    short = [
+        f"{line.product.name} ({f'only {line.product.stock} left' if line.product.stock else 'sold out'})"
+        for line in checkout.lines
+        if line.quantity > line.product.stock
+    ]
+    if short:
+        raise OutOfStock(f"Not enough stock: {', '.join(short)}. Change the quantities in your cart.")
+
+
+def step_reserve_stock(checkout: Checkout) -> None:
+    stock_reserve((line.product_id, line.quantity) for line in checkout.lines)
+
+
+def step_create_order(checkout: Checkout) -> None:
+    totals, address, now = checkout.totals, checkout.address, timezone.now()
+    fields = dict(
+        user=checkout.user,
+        email=checkout.user.email,
+        currency=settings.SHOP_CURRENCY,
+        subtotal=totals.subtotal,
+        shipping_method=totals.shipping_method,
+        shipping_label=totals.shipping_label,
+        shipping_cost=totals.shipping_cost,
+        tax_rate=totals.tax_rate,
+        tax=totals.tax,
+        total=totals.total,
+        checkout_token=checkout.token or None,
+        reserved_until=now + settings.ORDER_RESERVATION_TTL,
+        created_at=now,
+        **{f"ship_{name}": address.get(name, "") for name in ADDRESS_FIELDS},
+    )
+    for attempt in range(5):
+        try:
+            with transaction.atomic():
+                order = Order.objects.create(number=order_number_new(), **fields)
+            break
+        except IntegrityError:
+            if attempt == 4 or (checkout.token and Order.objects.filter(checkout_token=checkout.token).exists()):
+                raise
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=line.product,
+            name=line.product.name,
+            sku=line.product.sku,
+            unit_price=line.product.price,
+            quantity=line.quantity,
+            line_total=line.product.price * line.quantity,
+        )
+        for line in checkout.lines
+    )
+    invoice_create(order=order)
+    OrderTransition.objects.create(
+        order=order, from_status="", to_status=order.status, actor=f"user {checkout.user.email}", note="order placed"
+    )
+    cart_clear(checkout.cart)
+    checkout.order = order
+
+
+def step_queue_confirmation(checkout: Checkout) -> None:
+    order = checkout.order
+    order_mail(
+        order=order,
+        kind=Message.Kind.ORDER_CONFIRMATION,
+        lines=[{"name": line.name, "quantity": line.quantity, "total": line.line_total} for line in order.lines.all()],
+        total=order.total,
+    )
+    # The reservation's end: the task cancels the order then unless it is paid.
+    run_after, order_id = order.reserved_until, order.pk
+    transaction.on_commit(lambda: tasks.order_expire.using(run_after=run_after).enqueue(order_id), robust=True)
+
+
+Step = Callable[[Checkout], None]
+STEPS: tuple[Step, ...] = (
+    step_cart_not_empty,
+    step_products_active,
+    step_prices_unchanged,
+    step_stock_available,
+    step_reserve_stock,
+    step_create_order,
+    step_queue_confirmation,
+)
+
+
+def checkout_place(checkout: Checkout, *, steps: Sequence[Step] = STEPS) -> Order:
+    """Run the steps in one transaction and return the new order; raises CheckoutError (nothing kept)."""
+    with transaction.atomic():
+        for step in steps:
+            step(checkout)
+    return checkout.order

@@ -1,0 +1,219 @@
+"""Checkout steps, payment page and order pages through the test client: plain forms and htmx."""
+
+import re
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Product
+from orders.models import Order
+from orders.services import order_cancel
+from tests.orders.conftest import ADDRESS, DECLINE, SUCCESS, card_post, fill_cart, make_shopper
+
+pytestmark = pytest.mark.django_db
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def shopper_client(client, shopper, product):
+    fill_cart(shopper, (product, 2))
+    client.force_login(shopper)
+    return client
+
+
+def new_address(**extra):
+    return {"address": "new", **{f"new-{k}": v for k, v in ADDRESS.items()}, **extra}
+
+
+def walk_to_review(client, **address):
+    assert client.post("/checkout/", new_address(**address)).url == "/checkout/shipping/"
+    assert client.post("/checkout/shipping/", {"method": "standard"}).url == "/checkout/review/"
+    page = client.get("/checkout/review/").content.decode()
+    quote = re.search(r'name="quote" value="([^"]+)"', page)[1]
+    token = re.search(r'name="token" value="([^"]+)"', page)[1]
+    return page, quote, token
+
+
+def test_checkout_requires_login(client):
+    response = client.get("/checkout/")
+    assert response.status_code == 302
+    assert response.url.startswith("/accounts/login/?next=/checkout/")
+
+
+def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client, shopper):
+    client.force_login(shopper)
+    assert client.get("/checkout/").url == "/cart/"
+
+
+def test_the_whole_checkout_without_javascript(shopper_client, shopper, product):
+    page, quote, token = walk_to_review(shopper_client, **{"new-save_to_book": "on"})
+    assert "Brass gear" in page
+    assert "24.90" in page
+    response = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
+    order = Order.objects.get()
+    assert response.url == f"/checkout/pay/{order.number}/"
+    assert shopper.addresses.count() == 1  # saved to the address book
+    pay_page = shopper_client.get(response.url).content.decode()
+    assert "data-countdown-until" in pay_page
+    assert "<time datetime=" in pay_page
+    key = re.search(r'name="key" value="([^"]+)"', pay_page)[1]
+    response = shopper_client.post(f"/checkout/pay/{order.number}/", card_post(key, SUCCESS))
+    assert response.url == f"/orders/{order.number}/"
+    detail = shopper_client.get(response.url).content.decode()
+    assert "Paid" in detail
+    assert "Thank you" in detail
+
+
+def test_back_keeps_what_was_entered(shopper_client):
+    shopper_client.post("/checkout/", new_address())
+    shopper_client.post("/checkout/shipping/", {"method": "express"})
+    address_page = shopper_client.get("/checkout/").content.decode()
+    assert 'value="12 Engine Street"' in address_page
+    assert re.search(r'value="new"[^>]*checked', address_page)
+    shipping_page = shopper_client.get("/checkout/shipping/").content.decode()
+    assert re.search(r'value="express"[^>]*checked', shipping_page)
+
+
+def test_a_saved_address_can_be_chosen(shopper_client, shopper):
+    address = shopper.addresses.create(**{k: v for k, v in ADDRESS.items()}, is_default=True)
+    assert shopper_client.post("/checkout/", {"address": str(address.pk)}).url == "/checkout/shipping/"
+
+
+def test_invalid_address_shows_errors_not_a_500(shopper_client):
+    response = shopper_client.post("/checkout/", {"address": "new"})
+    assert response.status_code == 400
+    assert "This field is required" in response.content.decode()
+
+
+def test_skipping_a_step_goes_back_to_it(shopper_client):
+    assert shopper_client.get("/checkout/review/").url == "/checkout/"
+    shopper_client.post("/checkout/", new_address())
+    assert shopper_client.get("/checkout/review/").url == "/checkout/shipping/"
+
+
+def test_htmx_gets_the_step_fragment_and_the_url_to_show(shopper_client):
+    shopper_client.post("/checkout/", new_address())
+    response = shopper_client.get("/checkout/shipping/", headers=HTMX)
+    body = response.content.decode()
+    assert "<html" not in body
+    assert 'id="checkout"' in body
+    assert response["HX-Push-Url"] == "/checkout/shipping/"
+    assert "HX-Request" in response["Vary"]
+
+
+def test_changed_prices_show_the_new_total_and_ask_again(shopper_client, product):
+    _, quote, token = walk_to_review(shopper_client)
+    Product.objects.filter(pk=product.pk).update(price=Decimal("12.00"))
+    response = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
+    assert response.status_code == 409
+    page = response.content.decode()
+    assert "28.90" in page
+    assert "Confirm the new total" in page
+    assert not Order.objects.exists()
+    new_quote = re.search(r'name="quote" value="([^"]+)"', page)[1]
+    response = shopper_client.post("/checkout/place/", {"quote": new_quote, "token": token})
+    assert Order.objects.get().total == Decimal("28.90")
+
+
+def test_sold_out_at_the_last_moment_is_explained(shopper_client, product):
+    _, quote, token = walk_to_review(shopper_client)
+    Product.objects.filter(pk=product.pk).update(stock=1)
+    response = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
+    assert "only 1 left" in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_double_submitted_place_order_makes_one_order(shopper_client):
+    _, quote, token = walk_to_review(shopper_client)
+    first = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
+    second = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
+    assert first.url == second.url
+    assert Order.objects.count() == 1
+
+
+def test_htmx_place_order_redirects_the_browser_to_payment(shopper_client):
+    _, quote, token = walk_to_review(shopper_client)
+    response = shopper_client.post("/checkout/place/", {"quote": quote, "token": token}, headers=HTMX)
+    assert response["HX-Redirect"] == f"/checkout/pay/{Order.objects.get().number}/"
+
+
+# --- Payment page -----------------------------------------------------------------------------------------
+
+
+def test_a_declined_card_shows_the_reason_and_a_fresh_form(client, shopper, order):
+    client.force_login(shopper)
+    key = f"{order.invoice.display_number}-1"
+    response = client.post(f"/checkout/pay/{order.number}/", card_post(key, DECLINE))
+    assert response.status_code == 402
+    page = response.content.decode()
+    assert "Your card was declined." in page
+    assert f'value="{order.invoice.display_number}-2"' in page
+    assert DECLINE not in page
+
+
+def test_a_bad_card_number_is_a_form_error(client, shopper, order):
+    client.force_login(shopper)
+    response = client.post(f"/checkout/pay/{order.number}/", card_post("k", "4242424242424241"))
+    assert response.status_code == 400
+    assert "not a valid card number" in response.content.decode()
+
+
+def test_the_pay_page_of_a_paid_order_leads_to_the_order(client, shopper, order):
+    client.force_login(shopper)
+    client.post(f"/checkout/pay/{order.number}/", card_post(f"{order.invoice.display_number}-1"))
+    assert client.get(f"/checkout/pay/{order.number}/").url == f"/orders/{order.number}/"
+
+
+# --- Order pages ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", ["/orders/{}/", "/orders/{}/invoice/", "/checkout/pay/{}/"])
+def test_another_shoppers_order_is_404(client, order, path):
+    client.force_login(make_shopper("eve@example.com"))
+    assert client.get(path.format(order.number)).status_code == 404
+
+
+def test_order_list_shows_only_my_orders(client, shopper, order, django_assert_num_queries):
+    client.force_login(shopper)
+    with django_assert_num_queries(4):  # session, user, the cart badge, the orders
+        page = client.get("/orders/").content.decode()
+    assert order.number in page
+
+
+def test_pay_page_queries(client, shopper, order, django_assert_max_num_queries):
+    client.force_login(shopper)
+    with django_assert_max_num_queries(8):
+        assert client.get(f"/checkout/pay/{order.number}/").status_code == 200
+
+
+def test_order_page_queries(client, shopper, order, django_assert_max_num_queries):
+    client.force_login(shopper)
+    with django_assert_max_num_queries(7):
+        assert client.get(f"/orders/{order.number}/").status_code == 200
+
+
+def test_status_fragment_polls_while_pending_and_stops_at_a_terminal_state(client, shopper, order):
+    client.force_login(shopper)
+    fragment = client.get(f"/orders/{order.number}/", headers=HTMX)
+    body = fragment.content.decode()
+    assert "<html" not in body
+    assert 'hx-trigger="every 2s"' in body
+    assert "HX-Request" in fragment["Vary"]
+    order_cancel(order=order, actor="test")
+    body = client.get(f"/orders/{order.number}/", headers=HTMX).content.decode()
+    assert "Cancelled" in body
+    assert "hx-trigger" not in body
+
+
+def test_invoice_page_is_printable(client, shopper, order):
+    client.force_login(shopper)
+    page = client.get(f"/orders/{order.number}/invoice/").content.decode()
+    assert order.invoice.display_number in page
+    assert "orders.css" in page
+    assert "Brass gear" in page
+
+
+def test_checkout_review_page_queries(shopper_client, django_assert_max_num_queries):
+    walk_to_review(shopper_client)
+    with django_assert_max_num_queries(8):
+        assert shopper_client.get("/checkout/review/").status_code == 200
