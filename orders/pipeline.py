@@ -153,6 +153,10 @@ def step_stock_available(checkout: Checkout) -> None:
     ]
     if short:
         raise OutOfStock(f"Not enough stock: {', '.join(short)}. Change the quantities in your cart.")
+    limit = settings.CART_MAX_QUANTITY_PER_LINE
+    over = [line.product.name for line in checkout.lines if line.quantity > limit]
+    if over:
+        raise OutOfStock(f"At most {limit} of each product per order: {', '.join(over)}. Lower the quantities.")
 
 
 def step_reserve_stock(checkout: Checkout) -> None:

@@ -156,6 +156,15 @@ def test_step_stock_available_names_the_short_products(shopper, product):
         pipeline.step_stock_available(checkout)
 
 
+def test_step_stock_available_enforces_the_per_line_limit(shopper, product, settings):
+    fill_cart(shopper, (product, 4))
+    checkout = checkout_for(shopper)
+    settings.CART_MAX_QUANTITY_PER_LINE = 3
+    pipeline.step_cart_not_empty(checkout)
+    with pytest.raises(OutOfStock, match=r"At most 3 of each product per order: Brass gear"):
+        pipeline.step_stock_available(checkout)
+
+
 def test_stock_reserve_is_all_or_nothing_and_never_negative(product):
     other = make_product(stock=1)
     with pytest.raises(OutOfStock, match="only 1 left"):
