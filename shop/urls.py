@@ -17,6 +17,8 @@ urlpatterns = [
     path("password/notify/", accounts_views.storefront_notify, name="storefront-notify"),
     # notifications: staff-only previews of every kind of mail
     path("staff/emails/", include("notifications.urls")),
+    # analytics (issue 8): staff-only usage report
+    path("staff/analytics/", include("analytics.urls")),
     path("", include("catalog.urls")),
 ]
 
