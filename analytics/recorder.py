@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import InterfaceError, OperationalError, connection
+from django.db import InterfaceError, OperationalError, connection, transaction
 
 from analytics.models import Event, EventName
 
@@ -116,7 +116,9 @@ class Recorder:
         if not batch:
             return 0
         try:
-            Event.objects.bulk_create(batch, batch_size=settings.ANALYTICS_BATCH_SIZE)
+            # A savepoint when called inside a transaction: a refused batch must not break the caller's.
+            with transaction.atomic():
+                Event.objects.bulk_create(batch, batch_size=settings.ANALYTICS_BATCH_SIZE)
         except (OperationalError, InterfaceError):
             logger.exception("analytics: writing events failed; keeping them for the next flush")
             with self._lock:

@@ -12,7 +12,6 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.utils import timezone
 
 from analytics.models import DailyMetric, DailyProduct, DailySearch, Event, EventName, RolledUpDay
 from analytics.recorder import recorder
+from catalog.money import money
 
 logger = logging.getLogger(__name__)
 
@@ -129,7 +129,7 @@ def _buffer(*, name: str, user_id: int | None, visitor: str, object_id: int | No
     if "count" in columns:
         columns["count"] = int(columns["count"])
     if "amount" in columns:
-        columns["amount"] = Decimal(str(columns["amount"])).quantize(Decimal("0.01"))
+        columns["amount"] = money(columns["amount"])
     event = Event(
         name=name,
         occurred_at=timezone.now(),
