@@ -72,6 +72,8 @@ def _format(value: float | Decimal, money: bool) -> str:
 def bar_chart(*, key: str, title: str, points: list[tuple[date, int | Decimal]], money: bool = False) -> Chart:
     """One bar per day, scaled to a rounded maximum."""
     top = _nice_ceiling(float(max((v for _, v in points), default=0)))
+    if not money:
+        top = max(top, 2)  # whole numbers on the grid lines
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     slot = plot_w / max(len(points), 1)
     bar_w = max(slot * 0.8, 0.5)

@@ -21,6 +21,7 @@ class ReportForm(forms.Form):
     )
 
     def __init__(self, *args, **kwargs):
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these two fields are added by name.
         date_field = {"required": False, "input_formats": ["%Y-%m-%d"], "widget": DateInput(format="%Y-%m-%d")}
