@@ -44,6 +44,7 @@ class Recorder:
     def _reset(self) -> None:
         self._lock = threading.Lock()
         self._wake = threading.Event()
+        self._stopping = threading.Event()
         self._events: list[Event] = []
         # actor key -> (monotonic time, search event) still allowed to be replaced
         self._searches: dict[str, tuple[float, Event]] = {}
@@ -155,8 +156,18 @@ class Recorder:
             self._thread = threading.Thread(target=self._run, args=(interval,), name="analytics-flush", daemon=True)
             self._thread.start()
 
+    def stop(self) -> None:
+        """Stop the background thread after a last flush (tests; the process exit flushes anyway)."""
+        thread = self._thread
+        if thread is not None:
+            self._stopping.set()
+            self._wake.set()
+            thread.join(timeout=10)
+            self._thread = None
+            self._stopping.clear()
+
     def _run(self, interval: float) -> None:
-        while True:
+        while not self._stopping.is_set():
             self._wake.wait(interval)
             self._wake.clear()
             try:

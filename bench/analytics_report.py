@@ -32,7 +32,7 @@ SELECT e.name,
        CASE WHEN e.name = 'search' THEN i %% 9 WHEN e.name IN ('cart_add', 'cart_remove') THEN 1 END,
        CASE WHEN e.name IN ('checkout_started', 'order_placed', 'payment_succeeded', 'payment_failed')
             THEN ((i %% 20000) / 100.0)::numeric(12, 2) END
-FROM generate_series(1, %(events)s) AS i
+FROM generate_series(1::bigint, %(events)s) AS i
 CROSS JOIN LATERAL (SELECT CASE
     WHEN i %% 100 < 60 THEN 'product_viewed' WHEN i %% 100 < 72 THEN 'search'
     WHEN i %% 100 < 82 THEN 'cart_add' WHEN i %% 100 < 85 THEN 'cart_remove'

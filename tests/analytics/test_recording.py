@@ -231,3 +231,39 @@ def test_deleting_an_account_deletes_its_events(shopper_client, lamp, user):
     user_delete(user=user)
 
     assert not Event.objects.filter(user_id=user.pk).exists()
+
+
+@pytest.fixture
+def flush_thread(settings):
+    settings.ANALYTICS_FLUSH_INTERVAL = 0.05
+    yield
+    recorder.stop()
+
+
+def wait_for(condition, timeout: float = 10.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+@pytest.mark.django_db(transaction=True)  # the thread writes on its own connection
+def test_the_background_thread_writes_buffered_events(shopper_client, lamp, flush_thread):
+    assert shopper_client.get(lamp.get_absolute_url()).status_code == 200
+
+    assert wait_for(lambda: Event.objects.filter(name=EventName.PRODUCT_VIEWED).exists())
+    assert recorder.stats.written == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_full_batch_is_written_without_waiting_for_the_interval(shopper_client, lamp, flush_thread, settings):
+    settings.ANALYTICS_FLUSH_INTERVAL = 3600
+    settings.ANALYTICS_BATCH_SIZE = 3
+    for _ in range(3):
+        shopper_client.get(lamp.get_absolute_url())
+
+    assert wait_for(lambda: Event.objects.count() == 3)
