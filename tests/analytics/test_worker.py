@@ -45,3 +45,26 @@ def test_a_running_worker_rolls_up_through_the_task(process_database, tmp_path):
     assert state["views"] == 1, output
     assert "SUCCESSFUL" in state["tasks"]
     assert worker.returncode == 0, output
+
+
+RECORD_AND_EXIT = """
+import django
+django.setup()
+from analytics.services import event_record_for
+event_record_for(name="logged_in", user_id=42, visitor="e" * 32)
+"""
+
+COUNT = """
+import django
+django.setup()
+from analytics.models import Event
+print(Event.objects.filter(name="logged_in", user_id=42).count())
+"""
+
+
+def test_events_still_buffered_are_written_when_the_process_exits(process_database):  # noqa: F811
+    env = manage_env(process_database)
+
+    python(RECORD_AND_EXIT, env=env)  # no explicit flush: the exit hook writes the buffer
+
+    assert python(COUNT, env=env).strip() == "1"
