@@ -3,8 +3,12 @@
 import json
 import time
 
+import pytest
+
 from tests.notifications.conftest import manage_env, migrated_sqlite_file, process_database  # noqa: F401
 from tests.notifications.test_workers import WorkerProcess, python
+
+pytestmark = pytest.mark.django_db(transaction=True)
 
 SETUP = """
 import django
