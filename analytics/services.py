@@ -207,7 +207,8 @@ def rollup_days(*, start: date, end: date) -> None:
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     now = timezone.now()
     RolledUpDay.objects.bulk_create([RolledUpDay(day=d, rolled_at=now) for d in days], ignore_conflicts=True)
-    list(RolledUpDay.objects.select_for_update().filter(day__range=(start, end)).values_list("day"))
+    # In day order, so two overlapping roll-ups wait for each other instead of deadlocking.
+    list(RolledUpDay.objects.select_for_update().filter(day__range=(start, end)).order_by("day").values_list("day"))
     since, until = day_bounds(start)[0], day_bounds(end)[1]
     events = Event.objects.filter(occurred_at__gte=since, occurred_at__lt=until).annotate(
         day=TruncDate("occurred_at", tzinfo=timezone.get_default_timezone())
