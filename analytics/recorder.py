@@ -4,8 +4,8 @@ Why: a shopper's request must not wait on a write (nor on SQLite's single writer
 appends to a list under a lock; a daemon thread writes everything buffered every ANALYTICS_FLUSH_INTERVAL
 seconds (sooner when ANALYTICS_BATCH_SIZE events are waiting) in one bulk INSERT, and an `atexit` hook
 writes the rest when the process ends (gunicorn workers run it on SIGTERM and graceful reloads).
-What a crash (SIGKILL, OOM) loses: the events of the last flush interval of that process. With ANALYTICS_FLUSH_INTERVAL=0 (tests) there is
-no thread: events wait for an explicit `flush()`.
+What a crash (SIGKILL, OOM) loses: the events of the last flush interval of that process.
+With ANALYTICS_FLUSH_INTERVAL=0 (tests) there is no thread: events wait for an explicit `flush()`.
 
 Searches typed as you type ("l", "la", "lam", "lamp") arrive as one request per pause; a visitor's search
 waits ANALYTICS_SEARCH_SETTLE seconds and is replaced by a longer (or shorter) query of the same visitor,
