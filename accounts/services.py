@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from accounts.models import Address, LaunchSubscriber, Session, User
+from analytics.services import events_forget_user
 from notifications.services import mail_enqueue
 
 
@@ -69,6 +70,7 @@ def user_delete(*, user: User) -> None:
     with transaction.atomic():
         session_revoke_all(user=user)
         Address.objects.filter(user=user).delete()
+        events_forget_user(user_id=user.pk)
         user.delete()
 
 

@@ -34,6 +34,8 @@ from accounts.forms import (
 from accounts.models import Address
 from accounts.net import client_ip
 from accounts.throttle import throttle_blocked, throttle_fail
+from analytics.models import EventName
+from analytics.services import event_record
 from cart.services import cart_merge_at_login
 
 
@@ -78,6 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
             form.add_error("email", str(exc))
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            event_record(request, EventName.REGISTERED)
             messages.success(request, "Welcome! Your account is ready.")
             _merge_cart(request, user)
             return redirect(_safe_next(request, next_url, "accounts:profile"))
@@ -97,6 +100,7 @@ class LoginView(auth_views.LoginView):
 
     def form_valid(self, form):
         response = super().form_valid(form)
+        event_record(self.request, EventName.LOGGED_IN)
         if form.cleaned_data.get("remember"):
             self.request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
         else:

@@ -7,6 +7,7 @@ It prepares its own database, starts gunicorn on a free loopback port, and stops
 """
 
 import argparse
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -71,6 +72,10 @@ PREPARE = [
 ]
 
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60000.0}
+# A browser's User-Agent: analytics records nothing for clients without one (scripts, bots).
+USER_AGENT = "Mozilla/5.0 (X11; Linux x86_64; rv:140.0) Gecko/20100101 Firefox/140.0"
+# analytics (issue 8): this page is measured again on a second server with ANALYTICS_ENABLED=0.
+ANALYTICS_PAGE = "detail"
 
 
 def main() -> int:
@@ -83,11 +88,40 @@ def main() -> int:
     env = server_env(args.database_url)
     prepare_database(args.database_url, env)
 
+    rows = []
+    with serve(env, args.workers, "gunicorn.log") as base:
+        cookie, shopper_pages = shopper_session(base)
+        # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
+        pages = [*PAGES, *((name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages)]
+        visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
+        for name, path, *request in pages:
+            requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
+            rows.append(measure(wrk, base, name, path, args, requests))
+    # The product page again without analytics, and with it right after (same load, back to back).
+    path = next(page[1] for page in PAGES if page[0] == ANALYTICS_PAGE)
+    with serve({**env, "ANALYTICS_ENABLED": "0"}, args.workers, "gunicorn-no-analytics.log") as base:
+        off = measure(wrk, base, f"{ANALYTICS_PAGE} (analytics off)", path, args)
+    with serve(env, args.workers, "gunicorn.log") as base:
+        on = measure(wrk, base, f"{ANALYTICS_PAGE} (analytics on)", path, args)
+    rows += [off, on]
+
+    print_table(rows, args)
+    print(
+        f"\nanalytics on the product page: {on['rps']:.0f} req/s with, {off['rps']:.0f} without "
+        f"({(off['rps'] - on['rps']) / off['rps']:+.1%} cost; the budget is 5%)"
+    )
+    failed = [row for row in rows if row["errors"] or row["status"] != 200]
+    return 1 if failed else 0
+
+
+@contextlib.contextmanager
+def serve(env: dict, workers: int, log_name: str):
+    """gunicorn on a free loopback port for the duration of the block; yields its base URL."""
     port = free_port()
     base = f"http://127.0.0.1:{port}"
-    log = open(WORK / "gunicorn.log", "w")  # noqa: SIM115 - closed in finally
+    log = open(WORK / log_name, "a")  # noqa: SIM115 - closed in finally
     server = subprocess.Popen(
-        [GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", str(args.workers)],
+        [GUNICORN, "-c", "gunicorn.conf.py", "--bind", f"127.0.0.1:{port}", "--workers", str(workers)],
         cwd=ROOT,
         env=env,
         stdout=log,
@@ -96,18 +130,7 @@ def main() -> int:
     )
     try:
         wait_until_up(base + "/healthz", server)
-        rows = []
-        cookie, shopper_pages = shopper_session(base)
-        # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
-        pages = [*PAGES, *((name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages)]
-        visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
-        for name, path, *request in pages:
-            requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
-            script = write_wrk_script(name, path, requests) if requests else None
-            status = check_status(base + path, *(requests[:1]))
-            run_wrk(wrk, base + path, 1, args.connections, args.threads, script)  # warm-up
-            result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, script)
-            rows.append({"name": name, "path": path, "status": status, **result})
+        yield base
     finally:
         os.killpg(server.pid, signal.SIGTERM)
         try:
@@ -116,9 +139,14 @@ def main() -> int:
             os.killpg(server.pid, signal.SIGKILL)
         log.close()
 
-    print_table(rows, args)
-    failed = [row for row in rows if row["errors"] or row["status"] != 200]
-    return 1 if failed else 0
+
+def measure(wrk: str, base: str, name: str, path: str, args: argparse.Namespace, requests: list | None = None) -> dict:
+    """One page: its status, a 1 s warm-up, then the measured run (visitors' `requests` in turn, if any)."""
+    script = write_wrk_script(name, path, requests) if requests else None
+    status = check_status(base + path, *(requests or [])[:1])
+    run_wrk(wrk, base + path, 1, args.connections, args.threads, script)  # warm-up
+    result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, script)
+    return {"name": name, "path": path, "status": status, **result}
 
 
 def parse_args() -> argparse.Namespace:
@@ -150,6 +178,8 @@ def server_env(database_url: str) -> dict:
         "DATABASE_URL": database_url,
         "SHOP_BENCH": "1",
         "LOG_LEVEL": "WARNING",
+        # analytics (issue 8): on, as in production, unless the caller turns it off.
+        "ANALYTICS_ENABLED": os.environ.get("ANALYTICS_ENABLED", "1"),
         "GUNICORN_ACCESSLOG": "",
         "MEDIA_ROOT": str(WORK / "media"),
         # `BENCH_CACHE_URL=dummycache://` measures the catalog without its fragment cache.
@@ -221,7 +251,7 @@ def make_visitors(base: str) -> list[dict]:
 def visitor_request(visitor: dict, request: dict) -> tuple[str, dict, str]:
     """(method, headers, body) of one visitor's request."""
     method = request.get("method", "GET")
-    headers = {"Cookie": visitor["cookies"], **request.get("headers", {})}
+    headers = {"User-Agent": USER_AGENT, "Cookie": visitor["cookies"], **request.get("headers", {})}
     if method != "GET":
         headers |= {"X-CSRFToken": visitor["token"], "Content-Type": "application/x-www-form-urlencoded"}
     return method, headers, request.get("body", "").format(product=visitor["product"])
@@ -251,7 +281,7 @@ def write_wrk_script(name: str, path: str, requests: list[tuple[str, dict, str]]
 
 
 def check_status(url: str, request: tuple[str, dict, str] | None = None) -> int:
-    method, headers, body = request or ("GET", {}, "")
+    method, headers, body = request or ("GET", {"User-Agent": USER_AGENT}, "")
     req = urllib.request.Request(url, data=body.encode() or None, headers=headers, method=method)  # noqa: S310
     try:
         with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 - loopback only
@@ -268,6 +298,8 @@ def run_wrk(wrk: str, url: str, seconds: int, connections: int, threads: int, sc
             f"-c{connections}",
             f"-d{seconds}s",
             "--latency",
+            "-H",
+            f"User-Agent: {USER_AGENT}",  # a script's requests carry their own headers (User-Agent included)
             *(["-s", str(script)] if script else []),
             url,
         ],

@@ -227,6 +227,22 @@ def product_list(tree: CategoryTree, params: ProductListParams, category: Catego
     return LazyPage(build, params.per_page, params.page)
 
 
+def product_list_count(products: LazyPage, key: str) -> int:
+    """How many products a list found, after its page was rendered (for the search statistics).
+
+    Known for free when the page was just built; on a fragment-cache hit it comes from a small cache
+    entry of its own, or costs one COUNT when that entry is gone.
+    """
+    cache_key = f"catalog:count:{hashlib.blake2b(key.encode(), digest_size=16).hexdigest()}"
+    if "page" not in products.__dict__:
+        count = cache.get(cache_key)
+        if count is not None:
+            return count
+    count = products.page.paginator.count
+    cache.set(cache_key, count, timeout=600)
+    return count
+
+
 def product_get_visible(tree: CategoryTree, slug: str, version: str) -> Product:
     """The product a detail page shows (cached for this catalog version), or 404 when unknown, archived or hidden."""
     key = f"catalog:product:{version}:{hashlib.blake2b(slug.encode(), digest_size=16).hexdigest()}"

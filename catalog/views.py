@@ -5,6 +5,8 @@ from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from analytics.models import EventName
+from analytics.services import event_record, recording_allowed
 from catalog import selectors
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
@@ -58,6 +60,9 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
     template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
     response = render(request, template, ctx)
     patch_vary_headers(response, ["HX-Request"])
+    if params.q and params.page == 1 and recording_allowed(request):
+        results = selectors.product_list_count(ctx["products"], f"{version}:{category}:{params.query(page=1)}")
+        event_record(request, EventName.SEARCH, props={"query": params.q, "results": results})
     return response
 
 
@@ -74,4 +79,5 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "images": lambda: selectors.product_images(product),
         "related": lambda: selectors.product_related(tree, product),
     }
+    event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
     return render(request, "catalog/product_detail.html", ctx)

@@ -66,6 +66,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "accounts.middleware.HtmxLoginRedirectMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # analytics (issue 8): the visitor cookie, set only when an event was recorded.
+    "analytics.middleware.VisitorCookieMiddleware",
     "accounts.middleware.StorefrontGateMiddleware",
     # django-axes must come last (STACK.md).
     "axes.middleware.AxesMiddleware",
@@ -332,3 +334,22 @@ ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
 CART_MAX_QUANTITY_PER_LINE = env.int("CART_MAX_QUANTITY_PER_LINE", default=10)
 # Lifetime of the anonymous cart cookie, renewed by every change to the cart.
 CART_COOKIE_AGE = env.int("CART_COOKIE_AGE", default=30 * 24 * 3600)
+
+# --- Usage statistics (analytics, issue 8): see docs/analytics.md ---------------------------------
+ANALYTICS_ENABLED = env.bool("ANALYTICS_ENABLED", default=True)
+# Staff may read the report only from these addresses or networks (empty: from anywhere).
+ANALYTICS_ALLOWED_IPS = env.list("ANALYTICS_ALLOWED_IPS", default=[])
+# Each process buffers events in memory; a thread writes them every this many seconds (0: only on
+# an explicit flush — tests), or sooner once ANALYTICS_BATCH_SIZE are waiting.
+ANALYTICS_FLUSH_INTERVAL = env.float("ANALYTICS_FLUSH_INTERVAL", default=2.0)
+ANALYTICS_BATCH_SIZE = env.int("ANALYTICS_BATCH_SIZE", default=500)
+# Events buffered beyond this (database down for long) are dropped and counted.
+ANALYTICS_BUFFER_MAX = env.int("ANALYTICS_BUFFER_MAX", default=20_000)
+# Seconds a search may still be replaced by the same visitor's longer query (search as you type).
+ANALYTICS_SEARCH_SETTLE = env.float("ANALYTICS_SEARCH_SETTLE", default=10.0)
+# Lifetime of the random visitor cookie; metrics count visitor-days, so a day is enough.
+ANALYTICS_VISITOR_TTL = env.int("ANALYTICS_VISITOR_TTL", default=24 * 3600)
+# A day's roll-up is final once made this many seconds after the day ended (late buffered events).
+ANALYTICS_ROLLUP_GRACE = env.int("ANALYTICS_ROLLUP_GRACE", default=300)
+# Seconds between roll-up tasks enqueued by each `outbox_worker` (0: off; the report rolls up on demand).
+ANALYTICS_ROLLUP_INTERVAL = env.int("ANALYTICS_ROLLUP_INTERVAL", default=900)

@@ -20,6 +20,8 @@ urlpatterns = [
     path("cart/", include("cart.urls")),
     # orders (issue 7): checkout, payment, the shopper's orders, payment webhooks
     path("", include("orders.urls")),
+    # analytics (issue 8): staff-only usage report
+    path("staff/analytics/", include("analytics.urls")),
     path("", include("catalog.urls")),
 ]
 

@@ -1,4 +1,16 @@
 import os
 
+import pytest
+
 # Sync Playwright runs an event loop in the test thread; Django's ORM refuses that unless told.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _analytics_buffer_discarded():
+    """Events a test's requests buffered (analytics) never outlive it: no flush into another test's database."""
+    yield
+    from analytics.recorder import recorder
+
+    recorder.stop()
+    recorder.discard()

@@ -1,4 +1,5 @@
-"""`db_worker` on every queue, plus the outbox sweep every NOTIFY_SWEEP_INTERVAL seconds."""
+"""`db_worker` on every queue, plus the outbox sweep every NOTIFY_SWEEP_INTERVAL seconds and the
+analytics roll-up task enqueued every ANALYTICS_ROLLUP_INTERVAL seconds."""
 
 import logging
 import os
@@ -29,6 +30,20 @@ def sweep_forever(interval: float) -> None:
             connection.close()
 
 
+def enqueue_rollups_forever(interval: float) -> None:
+    """analytics (issue 8): keep the daily roll-ups current through a task any worker may run."""
+    from analytics.tasks import rollup_recent
+
+    while True:
+        try:
+            rollup_recent.enqueue()
+        except Exception:
+            logger.exception("enqueueing the analytics roll-up failed")
+        finally:
+            connection.close()
+        time.sleep(interval)
+
+
 class Command(DbWorkerCommand):
     help = "Run a task worker on every queue (db_worker --queue-name '*') that also sweeps the outbox."
 
@@ -47,5 +62,15 @@ class Command(DbWorkerCommand):
         # With --reload the parent process only watches files; the sweep runs in the child that works.
         if sweep_interval > 0 and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true"):
             thread = threading.Thread(target=sweep_forever, args=(sweep_interval,), name="outbox-sweep", daemon=True)
+            thread.start()
+        rollup_interval = settings.ANALYTICS_ROLLUP_INTERVAL
+        if (
+            rollup_interval > 0
+            and not options["batch"]
+            and (not reloading or os.environ.get(DJANGO_AUTORELOAD_ENV) == "true")
+        ):
+            thread = threading.Thread(
+                target=enqueue_rollups_forever, args=(rollup_interval,), name="analytics-rollup", daemon=True
+            )
             thread.start()
         super().handle(*args, **options)
