@@ -44,12 +44,16 @@ class LineNotFound(CartError):
 
 @dataclass(frozen=True)
 class LineChange:
-    """What a change did: the line (None once removed), its quantity now, and what to tell the shopper."""
+    """What a change did: the line (None once removed), its quantity now, and what to tell the shopper.
+
+    `delta` is how many units the change put in (+) or took out (−): what the usage statistics count.
+    """
 
     line_id: int | None
     product: Product
     quantity: int
     notice: str = ""
+    delta: int = 0
 
 
 @dataclass(frozen=True)
@@ -232,15 +236,15 @@ def line_add(cart: Cart, product: Product, quantity: int) -> LineChange:
     if line_max(product) < 1:
         raise ProductUnavailable(f"“{product.name}” is sold out.")
     line = CartLine.objects.filter(cart=cart, product=product).first()
-    wanted = quantity + (line.quantity if line else 0)
-    new_quantity, notice = _cap(product, wanted)
+    before = line.quantity if line else 0
+    new_quantity, notice = _cap(product, quantity + before)
     if line is None:
         line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity, price_seen=product.price)
     else:
         line.quantity, line.price_seen = new_quantity, product.price
         line.save(update_fields=["quantity", "price_seen", "updated_at"])
     _touch(cart)
-    return LineChange(line.pk, product, new_quantity, notice)
+    return LineChange(line.pk, product, new_quantity, notice, delta=new_quantity - before)
 
 
 @transaction.atomic
@@ -255,14 +259,15 @@ def line_set_quantity(cart: Cart, line_id: int, quantity: int) -> LineChange:
     line = _own_line(cart, line_id)
     if quantity == 0:
         _remove(cart, line)
-        return LineChange(None, line.product, 0)
+        return LineChange(None, line.product, 0, delta=-line.quantity)
     if line_max(line.product) < 1 or line.product.category_id not in _shown_category_ids():
         raise ProductUnavailable(f"“{line.product.name}” can no longer be bought: remove it from your cart.")
     new_quantity, notice = _cap(line.product, quantity)
+    before = line.quantity
     line.quantity, line.price_seen = new_quantity, line.product.price
     line.save(update_fields=["quantity", "price_seen", "updated_at"])
     _touch(cart)
-    return LineChange(line.pk, line.product, new_quantity, notice)
+    return LineChange(line.pk, line.product, new_quantity, notice, delta=new_quantity - before)
 
 
 @transaction.atomic
@@ -271,7 +276,7 @@ def line_remove(cart: Cart, line_id: int) -> LineChange:
     _lock(cart)
     line = _own_line(cart, line_id)
     _remove(cart, line)
-    return LineChange(None, line.product, 0)
+    return LineChange(None, line.product, 0, delta=-line.quantity)
 
 
 def _remove(cart: Cart, line: CartLine) -> None:
@@ -291,7 +296,7 @@ def line_restore(cart: Cart) -> LineChange | None:
         cart=cart, product=product, defaults={"quantity": quantity, "price_seen": cart.removed_price_seen}
     )
     _touch(cart)
-    return LineChange(line.pk, product, quantity, f"“{product.name}” is back in your cart.")
+    return LineChange(line.pk, product, quantity, f"“{product.name}” is back in your cart.", delta=quantity)
 
 
 @transaction.atomic
@@ -306,12 +311,16 @@ def line_accept_price(cart: Cart, line_id: int) -> LineChange:
 
 
 @transaction.atomic
-def cart_clear(cart: Cart) -> int:
-    """Empty the cart (checkout calls this once the order is placed). Returns how many lines went."""
+def cart_clear(cart: Cart) -> list[CartLine]:
+    """Empty the cart (checkout calls this once the order is placed). Returns the lines that went.
+
+    They are read under the cart's lock, so they are exactly what was deleted (product id, quantity).
+    """
     _lock(cart)
-    deleted, _ = CartLine.objects.filter(cart=cart).delete()
+    lines = list(CartLine.objects.filter(cart=cart).only("pk", "product_id", "quantity").order_by("created_at", "pk"))
+    CartLine.objects.filter(cart=cart).delete()
     _touch(cart)
-    return deleted
+    return lines
 
 
 @transaction.atomic

@@ -1,7 +1,8 @@
 """Cart pages: parse the request, call a service, answer with the page, its htmx fragment or a redirect.
 
 Every change is a POST (CSRF-checked, htmx included) and sends `HX-Trigger: cart-changed`, which the
-header badge listens to; without JavaScript the same forms post and redirect.
+header badge listens to; without JavaScript the same forms post and redirect. Adding and removing are
+recorded for the usage statistics (analytics) once the service has committed; recording costs no query.
 """
 
 from functools import wraps
@@ -16,6 +17,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from analytics.models import EventName
+from analytics.services import event_record
 from cart import selectors, services
 from cart.forms import AddToCartForm, QuantityForm
 from catalog.models import Product
@@ -44,6 +47,12 @@ def _changed(request: HttpRequest, cart, notice: str = "", level: int = messages
     response = _cart_page(request, cart, [Message(level, notice)] if notice else [])
     trigger_client_event(response, CHANGED_EVENT)
     return response
+
+
+def _record(request: HttpRequest, name: str, product_id: int, quantity: int) -> None:
+    """Usage statistics: `quantity` units of a product went into (cart_add) or out of (cart_remove) the cart."""
+    if quantity > 0:
+        event_record(request, name, object_id=product_id, props={"quantity": quantity})
 
 
 def cart_change(view):
@@ -88,13 +97,15 @@ def line_update(request: HttpRequest, cart, line_id: int) -> HttpResponse:
     if not form.is_valid():
         return _changed(request, cart, form.errors["quantity"][0], messages.ERROR)
     change = services.line_set_quantity(cart, line_id, form.cleaned_data["quantity"])
-    # Quantity 0 removed the line: the Undo bar says so.
+    if change.line_id is None:  # quantity 0 removed the line: the Undo bar says so
+        _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta)
     return _changed(request, cart, change.notice, messages.WARNING)
 
 
 @cart_change
 def line_remove(request: HttpRequest, cart, line_id: int) -> HttpResponse:
-    services.line_remove(cart, line_id)
+    change = services.line_remove(cart, line_id)
+    _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta)
     return _changed(request, cart)  # the Undo bar says what was removed
 
 
@@ -114,7 +125,8 @@ def line_accept_price(request: HttpRequest, cart, line_id: int) -> HttpResponse:
 
 @cart_change
 def cart_clear(request: HttpRequest, cart) -> HttpResponse:
-    services.cart_clear(cart)
+    for line in services.cart_clear(cart):  # one removal per line, as if each were removed on its own
+        _record(request, EventName.CART_REMOVE, line.product_id, line.quantity)
     return _changed(request, cart, "Your cart is empty.", messages.INFO)
 
 
@@ -135,6 +147,7 @@ def line_add(request: HttpRequest) -> HttpResponse:
         change = services.line_add(services.cart_get(request, create=True), product, form.cleaned_data["quantity"])
     except services.CartError as exc:
         return _added(request, form, product, str(exc), messages.ERROR)
+    _record(request, EventName.CART_ADD, product.pk, change.delta)  # what was actually added, after any cap
     if change.notice:
         return _added(request, form, product, change.notice, messages.WARNING, in_cart=change.quantity)
     return _added(request, form, product, f"Added “{product.name}” to your cart.", in_cart=change.quantity)
@@ -155,6 +168,8 @@ def _added(
         "next": next_url,
         "in_cart": in_cart if in_cart is not None else selectors.cart_quantities(request).get(product.pk, 0),
         "note": Message(level, notice),
+        # After a change, an out-of-band copy of the button updates every placement of this product's button.
+        "update_others": in_cart is not None,
     }
     response = render(request, "cart/add_form.html", context)
     patch_vary_headers(response, ["HX-Request"])

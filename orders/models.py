@@ -54,6 +54,10 @@ class Order(models.Model):
     ship_phone = models.CharField("phone", max_length=32, blank=True)
     # True while the lines' quantities are taken off product stock and not given back.
     stock_held = models.BooleanField(default=True)
+    # The usage statistics' visitor token of the shopper who placed it, so the payment, learned later
+    # without a request (webhook, reconciliation), joins the same visitor's funnel. Empty when the shopper
+    # opted out (Do-Not-Track, Global Privacy Control) or was not recorded: nothing is recorded later either.
+    analytics_visitor = models.CharField(max_length=32, blank=True, default="", editable=False)
     # One per review page: a repeated "Place order" finds the order it already placed.
     checkout_token = models.CharField(max_length=64, unique=True, null=True, blank=True, editable=False)
     reserved_until = models.DateTimeField(help_text="Unpaid orders are cancelled after this and their stock released.")

@@ -4,6 +4,9 @@ The browser's Pay (payment_pay), the provider's webhook (webhook_receive) and th
 (payment_reconcile) all end in payment_apply → payment_settle / payment_fail. Those lock the invoice
 row and change nothing when the payment is already settled, so whichever arrives first wins and the
 others are no-ops. The gateway is never called inside a transaction.
+
+Usage statistics: an attempt that succeeds records payment_succeeded, one that fails payment_failed,
+each exactly once (only the call that changed the attempt's state records) and after commit.
 """
 
 import logging
@@ -15,6 +18,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from analytics.models import EventName
+from analytics.services import event_record_for
 from notifications.models import Message
 from orders.gateways import gateway_get
 from orders.gateways.base import Card, GatewayError, GatewayPayment, GatewayTimeout
@@ -125,7 +130,7 @@ def payment_pay(*, order: Order, key: str, card: Card) -> Payment:
             ) from None
         return _outcome(payment)
     except GatewayError as exc:
-        _move(payment, to=Payment.Status.FAILED, message=str(exc)[:300])
+        _fail(payment, message=str(exc)[:300], order=order)
         raise PaymentDeclined(str(exc)) from None
     payment_apply(payment=payment, answer=answer)
     payment.refresh_from_db()
@@ -153,18 +158,45 @@ def _move(payment: Payment, *, to: str, message: str = "") -> bool:
     return bool(Payment.objects.filter(pk=payment.pk, status__in=Payment.IN_FLIGHT).update(**changes))
 
 
+def _fail(payment: Payment, *, message: str, order: Order | None = None) -> bool:
+    """Mark an in-flight attempt failed; the call that does so records payment_failed (once per attempt)."""
+    if not _move(payment, to=Payment.Status.FAILED, message=message):
+        return False
+    if order is None:
+        order = Order.objects.only("pk", "user_id", "analytics_visitor").get(invoice__id=payment.invoice_id)
+    _record(order, EventName.PAYMENT_FAILED, payment.amount)
+    return True
+
+
+def _record(order: Order, name: str, amount: Decimal) -> None:
+    """Usage statistics for the visitor who placed the order, after commit; nothing if they opted out.
+
+    No request here (webhook, reconciliation, worker): the order remembers the visitor token.
+    """
+    if not order.analytics_visitor:
+        return
+    event = {
+        "name": name,
+        "user_id": order.user_id,
+        "visitor": order.analytics_visitor,
+        "object_id": order.pk,
+        "props": {"amount": amount},
+    }
+    transaction.on_commit(lambda: event_record_for(**event))
+
+
 def payment_apply(*, payment: Payment, answer: GatewayPayment | None) -> str:
     """Record what the gateway says about an attempt (from a response, a webhook or a query)."""
     if answer is None or answer.status == "requires_confirmation":
         # The card never reached the provider: nothing was charged, the shopper may try again.
-        _move(payment, to=Payment.Status.FAILED, message="The payment did not reach the payment service.")
+        _fail(payment, message="The payment did not reach the payment service.")
         return "failed"
     if answer.status == "succeeded":
         return "settled" if payment_settle(payment=payment, answer=answer) else "unchanged"
     if answer.status == "pending":
         return "pending" if _move(payment, to=Payment.Status.PENDING) else "unchanged"
     if answer.status == "failed":
-        return "failed" if _move(payment, to=Payment.Status.FAILED, message=answer.message) else "unchanged"
+        return "failed" if _fail(payment, message=answer.message) else "unchanged"
     return "unchanged"
 
 
@@ -213,6 +245,7 @@ def payment_settle(*, payment: Payment, answer: GatewayPayment) -> bool:
             paid_at=now,
             payment_reference=answer.reference,
         )
+        _record(order, EventName.PAYMENT_SUCCEEDED, payment.amount)
     return True
 
 

@@ -77,6 +77,7 @@ class Checkout:
     shipping: str
     quote: str  # the fingerprint of lines and totals the shopper confirmed on the review page
     token: str = ""  # one per review page: a repeated submission finds the order it already placed
+    analytics_visitor: str = ""  # the usage statistics' visitor token, empty when the shopper opted out
     lines: list[CartLine] = field(default_factory=list)
     totals: Totals | None = None
     order: Order | None = None
@@ -177,6 +178,7 @@ def step_create_order(checkout: Checkout) -> None:
         tax=totals.tax,
         total=totals.total,
         checkout_token=checkout.token or None,
+        analytics_visitor=checkout.analytics_visitor,
         reserved_until=now + settings.ORDER_RESERVATION_TTL,
         created_at=now,
         **{f"ship_{name}": address.get(name, "") for name in ADDRESS_FIELDS},

@@ -11,6 +11,7 @@ import secrets
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,7 +24,9 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
-from cart.services import cart_get, cart_summary
+from analytics.models import EventName
+from analytics.services import event_record, recording_allowed, visitor_token
+from cart.services import CartSummary, cart_get, cart_summary
 from orders import selectors
 from orders.forms import AddressChoiceForm, CardForm, NewAddressForm, ShippingForm
 from orders.gateways import UnknownGateway
@@ -43,6 +46,7 @@ from orders.pipeline import (
 from orders.services import OrderError
 
 logger = logging.getLogger(__name__)
+ORDERS_PER_PAGE = 20
 SESSION_KEY = "checkout"
 STEPS = [("address", "orders:checkout"), ("shipping", "orders:checkout-shipping"), ("review", "orders:checkout-review")]
 
@@ -77,7 +81,7 @@ def _error_status(request: HttpRequest) -> int:
 
 
 def _cart_or_redirect(request: HttpRequest):
-    """The cart and its lines, or a redirect to the cart page when it cannot be checked out."""
+    """The cart's summary and its lines, or a redirect to the cart page when it cannot be checked out."""
     cart = cart_get(request)
     summary = cart_summary(cart)
     if not summary.lines:
@@ -86,16 +90,32 @@ def _cart_or_redirect(request: HttpRequest):
     if summary.checkout_blocked:
         messages.warning(request, "Some items in your cart need your attention before you can check out.")
         return None, None, redirect(_cart_url())
-    return cart, checkout_lines(cart), None
+    return summary, checkout_lines(cart), None
+
+
+def _record_checkout_started(request: HttpRequest, summary: CartSummary) -> None:
+    """Usage statistics: the first step shown, once per checkout and visitor-day.
+
+    Back, a reload or a form error shows the first step again: the session's checkout state remembers
+    the visitor token it was recorded for. A new checkout (after an order) or a new visitor-day (the
+    token lives a day) records again.
+    """
+    if not recording_allowed(request):
+        return
+    token = visitor_token(request)
+    if _state(request).get("started") != token:
+        _save_state(request, started=token)
+        event_record(request, EventName.CHECKOUT_STARTED, props={"amount": summary.subtotal})
 
 
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_address(request: HttpRequest) -> HttpResponse:
-    _, _, away = _cart_or_redirect(request)
+    summary, _, away = _cart_or_redirect(request)
     if away:
         return away
+    _record_checkout_started(request, summary)
     state = _state(request)
     addresses = list(account_selectors.address_list(user=request.user))
     initial_choice = state.get("address_choice") or (str(addresses[0].pk) if addresses else "new")
@@ -192,6 +212,7 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
             shipping=state["shipping"],
             quote=request.POST.get("quote", ""),
             token=token,
+            analytics_visitor=visitor_token(request) if recording_allowed(request) else "",
         )
         try:
             placed = checkout_place(checkout)
@@ -200,6 +221,8 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
             placed = Order.objects.filter(user=request.user, checkout_token=token).first() if token else None
             if placed is None:
                 return _refused(request, state, exc)
+        else:  # this request placed it, and the pipeline's transaction has committed
+            event_record(request, EventName.ORDER_PLACED, object_id=placed.pk, props={"amount": placed.total})
         request.session.pop(SESSION_KEY, None)
     url = reverse("orders:checkout-pay", args=[placed.number])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
@@ -286,8 +309,10 @@ def payment_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
 @login_required
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
+    """The shopper's orders, newest first, ORDERS_PER_PAGE a page (a page past the end shows the last one)."""
     orders = selectors.order_list_for_user(user=request.user)
-    return render(request, "orders/order_list.html", {"orders": orders})
+    page = Paginator(orders, ORDERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "orders/order_list.html", {"page": page})
 
 
 @never_cache

@@ -157,3 +157,28 @@ def test_the_cart_works_without_javascript(browser, live_server, shop):
     expect(page.locator("#cart")).to_contain_text("Your cart is empty.")
     expect(badge(page)).to_have_text("0")
     context.close()
+
+
+def test_the_same_products_buttons_elsewhere_on_the_page_follow(page, live_server, shop, console_errors):
+    """Home shows a featured product twice (Featured, New in): adding from one updates both, no reload."""
+    type(shop["lamp"]).objects.filter(pk=shop["lamp"].pk).update(is_featured=True)
+    page.goto(live_server.url + "/")
+    buttons = page.locator(f'.cart-add-button[data-product="{shop["lamp"].pk}"]')
+    expect(buttons).to_have_count(2)
+    loads = []
+    page.on("load", lambda: loads.append(1))
+
+    page.locator("section", has_text="Featured").get_by_role("button", name="Add to cart").click()
+
+    expect(buttons.nth(0)).to_have_text("In cart (1)")
+    expect(buttons.nth(1)).to_have_text("In cart (1)")
+    expect(badge(page)).to_have_text("1")
+    page.locator("section", has_text="New in").locator(".product-card", has_text="Desk Lamp").get_by_role(
+        "button", name="In cart (1)"
+    ).click()
+    expect(buttons.nth(0)).to_have_text("In cart (2)")
+    expect(buttons.nth(1)).to_have_text("In cart (2)")
+    expect(badge(page)).to_have_text("2")
+    expect(card(page, "Kettle").get_by_role("button")).to_have_text("Add to cart")  # only that product's
+    assert loads == []
+    assert console_errors == []

@@ -49,6 +49,17 @@ def test_asking_for_more_than_the_per_line_maximum_is_capped(cart, kettle, setti
     assert change.notice == "At most 4 of “Kettle” per order: your cart has 4."
 
 
+def test_a_change_says_how_many_units_it_actually_added_or_took_out(cart, lamp):
+    assert services.line_add(cart, lamp, 2).delta == 2
+    assert services.line_add(cart, lamp, 5).delta == 1  # capped at the stock of 3
+    assert services.line_add(cart, lamp, 1).delta == 0
+    line_id = cart.lines.get().pk
+    assert services.line_set_quantity(cart, line_id, 1).delta == -2
+    assert services.line_set_quantity(cart, line_id, 0).delta == -1
+    assert services.line_restore(cart).delta == 1
+    assert services.line_remove(cart, cart.lines.get().pk).delta == -1
+
+
 def test_set_quantity_caps_and_zero_removes_with_undo(cart, lamp):
     line_id = services.line_add(cart, lamp, 1).line_id
 
@@ -158,7 +169,9 @@ def test_clear_empties_the_cart_and_forgets_undo(cart, lamp, kettle):
     services.line_add(cart, kettle, 1)
     services.line_remove(cart, line_id)
 
-    assert services.cart_clear(cart) == 1
+    removed = services.cart_clear(cart)
+
+    assert [(line.product_id, line.quantity) for line in removed] == [(kettle.pk, 1)]
     assert not cart.lines.exists()
     assert services.line_restore(cart) is None
 

@@ -55,6 +55,23 @@ def test_add_with_htmx_answers_with_the_button_only_and_tells_the_badge(client, 
     assert client.get("/cart/badge/").text.count('class="cart-count">1<') == 1
 
 
+def test_add_with_htmx_also_updates_the_products_other_buttons_out_of_band(client, lamp):
+    html = add(client, lamp, htmx=True).text
+
+    selector = f'.cart-add-button[data-product="{lamp.pk}"]'
+    [oob] = re.findall(r"<button [^>]*hx-swap-oob=[^>]*>[^<]*</button>", html)
+    assert f"hx-swap-oob='outerHTML:{selector}'" in oob
+    assert f'data-product="{lamp.pk}"' in oob
+    assert "In cart (1)" in oob
+    assert html.index("</form>") < html.index(oob)  # beside the form htmx swaps, not inside it
+
+
+def test_a_refused_add_sends_no_out_of_band_button(client, lamp):
+    Product.objects.filter(pk=lamp.pk).update(stock=0)
+
+    assert "hx-swap-oob" not in add(client, lamp, htmx=True).text
+
+
 def test_the_detail_page_adds_a_chosen_quantity(client, lamp):
     page = client.get(lamp.get_absolute_url())
     assert 'name="quantity"' in page.text

@@ -1,6 +1,7 @@
 """Checkout steps, payment page and order pages through the test client: plain forms and htmx."""
 
 import re
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -173,11 +174,56 @@ def test_another_shoppers_order_is_404(client, order, path):
     assert client.get(path.format(order.number)).status_code == 404
 
 
-def test_order_list_shows_only_my_orders(client, shopper, order, django_assert_num_queries):
+def test_order_list_shows_only_my_orders(client, shopper, order):
+    other = copies_of(order, 1, user_id=make_shopper("eve@example.com").pk)[0]
     client.force_login(shopper)
-    with django_assert_num_queries(4):  # session, user, the cart badge, the orders
-        page = client.get("/orders/").content.decode()
+    page = client.get("/orders/").content.decode()
     assert order.number in page
+    assert other.number not in page
+
+
+def copies_of(order: Order, n: int, **changes) -> list[Order]:
+    """`n` more orders like `order`, each a minute older than the one before."""
+    skip = {"id", "number", "checkout_token", "created_at"}
+    fields = {f.attname: getattr(order, f.attname) for f in Order._meta.concrete_fields if f.attname not in skip}
+    fields.update(changes)
+    return Order.objects.bulk_create(
+        Order(**fields, number=f"OLD-{i:04d}", created_at=order.created_at - timedelta(minutes=i + 1)) for i in range(n)
+    )
+
+
+def listed(page: str) -> list[str]:
+    return re.findall(r'<a href="/orders/([^/]+)/">', page)
+
+
+def test_order_list_pages_twenty_newest_first_and_a_page_past_the_end_is_the_last(client, shopper, order):
+    older = copies_of(order, 44)
+    client.force_login(shopper)
+
+    first = client.get("/orders/").content.decode()
+    last = client.get("/orders/?page=3").content.decode()
+
+    assert listed(first) == [order.number] + [o.number for o in older[:19]]
+    assert "Page 1 of 3" in first
+    assert 'rel="next" href="?page=2"' in first
+    assert listed(last) == [o.number for o in older[39:]]
+    assert 'rel="prev" href="?page=2"' in last
+    assert 'rel="next"' not in last
+    assert listed(client.get("/orders/?page=99").content.decode()) == listed(last)
+    assert listed(client.get("/orders/?page=abc").content.decode()) == listed(first)
+
+
+def test_a_single_page_of_orders_has_no_page_links(client, shopper, order):
+    client.force_login(shopper)
+    assert 'aria-label="Pages"' not in client.get("/orders/").content.decode()
+
+
+@pytest.mark.parametrize("more", [0, 44])
+def test_order_list_queries_do_not_grow_with_the_orders(client, shopper, order, more, django_assert_num_queries):
+    copies_of(order, more)
+    client.force_login(shopper)
+    with django_assert_num_queries(5):  # session, user, the cart badge, the count, the page of orders
+        assert client.get("/orders/?page=2" if more else "/orders/").status_code == 200
 
 
 def test_pay_page_queries(client, shopper, order, django_assert_max_num_queries):
