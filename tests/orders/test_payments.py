@@ -207,6 +207,9 @@ def test_an_unsigned_or_unreadable_webhook_is_a_400_not_a_500(client):
     headers = {SIGNATURE_HEADER: webhook_sign(body, int(time.time()))}
     response = client.post("/payments/webhook/sandbox/", body, content_type="application/json", headers=headers)
     assert response.status_code == 400
+    forged = {SIGNATURE_HEADER: f"t={int(time.time())},v1=\u00e9\u00e9"}
+    response = client.post("/payments/webhook/sandbox/", b"{}", content_type="application/json", headers=forged)
+    assert response.status_code == 400
 
 
 def test_webhook_for_an_unknown_gateway_is_404(client):
