@@ -20,7 +20,8 @@ from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
 from orders import tasks
-from orders.gateways import gateway_get
+from orders.gateways import UnknownGateway, gateway_get
+from orders.gateways.base import GatewayError
 from orders.models import TRANSITIONS, Invoice, InvoiceCounter, Order, OrderTransition, Payment
 
 logger = logging.getLogger(__name__)
@@ -177,7 +178,11 @@ def order_refund(*, order: Order, actor: str) -> Order:
     payment = Payment.objects.filter(invoice__order=order, status=Payment.Status.SUCCEEDED).first()
     if payment is None:
         raise OrderError(f"Order {order.number} has no successful payment to refund.")
-    gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
+    try:
+        gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
+    except (GatewayError, UnknownGateway) as exc:
+        logger.warning("refund of order %s refused by %s: %s", order.number, payment.gateway, exc)
+        raise OrderError(f"Order {order.number} was not refunded: the payment provider said “{exc}”.") from exc
     with transaction.atomic():
         Invoice.objects.select_for_update().get(order=order)
         was = Order.objects.values_list("status", flat=True).get(pk=order.pk)
