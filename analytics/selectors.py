@@ -57,6 +57,10 @@ class Period:
 def period_make(start: date | None, end: date | None, *, days: int | None = None) -> Period:
     """The period asked for: the last `days` days, or [start, end]; the last 30 days when nothing is given."""
     today = timezone.localdate()
+    out_of_range = InvalidPeriod(f"Dates must lie between {EARLIEST:%Y-%m-%d} and today ({today:%Y-%m-%d}).")
+    # Before any date arithmetic: 0001-01-05 minus 29 days overflows.
+    if any(value is not None and not EARLIEST <= value <= today for value in (start, end)):
+        raise out_of_range
     if days is not None:
         if days not in PRESETS:
             raise InvalidPeriod(f"Choose one of {', '.join(map(str, PRESETS))} days.")
@@ -68,7 +72,7 @@ def period_make(start: date | None, end: date | None, *, days: int | None = None
     elif end is None:
         end = today
     if start < EARLIEST or end > today:
-        raise InvalidPeriod(f"Dates must lie between {EARLIEST:%Y-%m-%d} and today ({today:%Y-%m-%d}).")
+        raise out_of_range
     if start > end:
         raise InvalidPeriod("The start date is after the end date.")
     if (end - start).days + 1 > MAX_DAYS:

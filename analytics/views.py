@@ -26,6 +26,8 @@ def ip_allowed(ip: str) -> bool:
         address = ipaddress.ip_address(ip)
     except ValueError:
         return False
+    if getattr(address, "ipv4_mapped", None):  # ::ffff:10.0.0.5 from a dual-stack listener
+        address = address.ipv4_mapped
     return any(address in ipaddress.ip_network(entry, strict=False) for entry in allowed)
 
 

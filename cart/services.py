@@ -338,14 +338,12 @@ def cart_merge_at_login(request: HttpRequest, user) -> list[str]:
     anonymous = Cart.objects.select_for_update().filter(token=token).first()
     if anonymous is None:
         return []
-    target = Cart.objects.select_for_update().filter(user=user).first()
-    if target is None:
-        # The shopper had no cart yet: the anonymous one becomes theirs (its lines are still capped below).
-        anonymous.user, anonymous.token = user, None
-        anonymous.save(update_fields=["user", "token", "updated_at"])
-        target, incoming = anonymous, []
-    else:
-        incoming = list(anonymous.lines.select_related("product"))
+    # get_or_create, not "adopt the anonymous cart": two logins of a new user at the same moment (two
+    # devices) would both adopt theirs and break the one-cart-per-user constraint. The loser of the
+    # INSERT race reads the winner's cart; the lock then serialises the two merges.
+    target, _ = Cart.objects.get_or_create(user=user)
+    target = Cart.objects.select_for_update().get(pk=target.pk)
+    incoming = list(anonymous.lines.select_related("product"))
     mine = {line.product_id: line for line in target.lines.select_related("product")}
     notices, changed, created = [], [], []
     for line in incoming:
@@ -365,8 +363,7 @@ def cart_merge_at_login(request: HttpRequest, user) -> list[str]:
                 notices.append(notice)
                 if line.pk and line not in changed:
                     changed.append(line)
-    if target is not anonymous:
-        anonymous.delete()
+    anonymous.delete()
     CartLine.objects.bulk_create(created)
     CartLine.objects.bulk_update(changed, ["quantity"])
     _touch(target)

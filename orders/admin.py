@@ -116,12 +116,25 @@ class PaymentAdmin(admin.ModelAdmin):
     list_filter = ["status", "gateway"]
     search_fields = ["idempotency_key", "gateway_reference", "invoice__order__number"]
     readonly_fields = [f.name for f in Payment._meta.fields]
+    actions = ["refund_stray"]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return False
+
+    @admin.action(description="Refund stray charges (money for a cancelled or already paid order)")
+    def refund_stray(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
+        refunded = 0
+        for payment in queryset:
+            try:
+                services.payment_refund_stray(payment=payment, actor=f"staff {request.user.email}")
+                refunded += 1
+            except services.OrderError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+        if refunded:
+            self.message_user(request, f"{refunded} stray charge(s) refunded.", messages.SUCCESS)
 
 
 @admin.register(WebhookEvent)

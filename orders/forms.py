@@ -84,7 +84,8 @@ class CardForm(forms.Form):
 
     def clean_number(self) -> str:
         number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
-        if not number.isdigit() or not 12 <= len(number) <= 19 or not luhn_valid(number):
+        # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() or the gateway refuse.
+        if not re.fullmatch(r"[0-9]{12,19}", number) or not luhn_valid(number):
             raise forms.ValidationError("This is not a valid card number.")
         return number
 
@@ -101,7 +102,7 @@ class CardForm(forms.Form):
 
     def clean_cvc(self) -> str:
         cvc = self.cleaned_data["cvc"].strip()
-        if not cvc.isdigit() or len(cvc) not in (3, 4):
+        if not re.fullmatch(r"[0-9]{3,4}", cvc):
             raise forms.ValidationError("The security code has 3 or 4 digits.")
         return cvc
 

@@ -1,6 +1,8 @@
 """Writes for orders: status transitions, stock reservation, invoices, cancel/ship/refund/expire.
 
-Lock order, everywhere: products (by id) → invoice counter → invoice → order. Payments are in
+Locks: placing an order takes products (by id) → invoice counter; cancel, refund and settle take
+invoice → order → products (by id). No deadlock: placement's invoice and order are new rows nobody
+else can hold, and products are always locked in id order. Payments are in
 orders/payments.py; the checkout pipeline in orders/pipeline.py.
 """
 
@@ -20,7 +22,8 @@ from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
 from orders import tasks
-from orders.gateways import gateway_get
+from orders.gateways import UnknownGateway, gateway_get
+from orders.gateways.base import GatewayError
 from orders.models import TRANSITIONS, Invoice, InvoiceCounter, Order, OrderTransition, Payment
 
 logger = logging.getLogger(__name__)
@@ -48,7 +51,7 @@ def money_round(amount: Decimal) -> Decimal:
 
 
 def order_number_new() -> str:
-    """A short random number such as "K7Q-4MZ2": unique (a constraint), guessing one is useless (404)."""
+    """A short random number such as "K7Q4-MZ2X": unique (a constraint), guessing one is useless (404)."""
     raw = "".join(secrets.choice(NUMBER_ALPHABET) for _ in range(8))
     return f"{raw[:4]}-{raw[4:]}"
 
@@ -177,7 +180,11 @@ def order_refund(*, order: Order, actor: str) -> Order:
     payment = Payment.objects.filter(invoice__order=order, status=Payment.Status.SUCCEEDED).first()
     if payment is None:
         raise OrderError(f"Order {order.number} has no successful payment to refund.")
-    gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
+    try:
+        gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
+    except (GatewayError, UnknownGateway) as exc:
+        logger.warning("refund of order %s refused by %s: %s", order.number, payment.gateway, exc)
+        raise OrderError(f"Order {order.number} was not refunded: the payment provider said “{exc}”.") from exc
     with transaction.atomic():
         Invoice.objects.select_for_update().get(order=order)
         was = Order.objects.values_list("status", flat=True).get(pk=order.pk)
@@ -187,6 +194,27 @@ def order_refund(*, order: Order, actor: str) -> Order:
             stock_release(order=order)
         order_mail(order=order, kind=Message.Kind.ORDER_REFUNDED, amount=payment.amount)
     return order
+
+
+def payment_refund_stray(*, payment: Payment, actor: str) -> Payment:
+    """Give back money charged for an invoice that was no longer open (recorded by payment_settle).
+
+    Such a charge is not the order's payment (the order is cancelled, or paid by another attempt), so
+    `order_refund` cannot reach it. The gateway is called outside any transaction; the row changes once.
+    """
+    payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
+    the_orders_payment = payment.status == Payment.Status.SUCCEEDED and payment.invoice.status == Invoice.Status.PAID
+    if payment.settled_at is None or payment.status == Payment.Status.REFUNDED or the_orders_payment:
+        raise OrderError(f"Payment {payment.idempotency_key} is not a stray charge; refund its order instead.")
+    try:
+        gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
+    except (GatewayError, UnknownGateway) as exc:
+        raise OrderError(f"Payment {payment.idempotency_key} was not refunded: the provider said “{exc}”.") from exc
+    Payment.objects.filter(pk=payment.pk).exclude(status=Payment.Status.REFUNDED).update(
+        status=Payment.Status.REFUNDED, message=f"Stray charge refunded by {actor}."[:300], updated_at=timezone.now()
+    )
+    logger.info("stray charge refunded", extra={"payment": payment.pk, "actor": actor})
+    return payment
 
 
 def order_expire(*, order_id: int, now: datetime | None = None) -> str:

@@ -181,7 +181,8 @@ class SandboxGateway(PaymentGateway):
         except (KeyError, ValueError):
             raise WebhookInvalid("Missing or malformed signature header.") from None
         expected = webhook_sign(body, timestamp).split("v1=", 1)[1]
-        if not hmac.compare_digest(expected, signature):
+        # Bytes: compare_digest refuses non-ASCII str (a forged header must be a 400, not a 500).
+        if not hmac.compare_digest(expected.encode(), signature.encode("utf-8", "surrogateescape")):
             raise WebhookInvalid("Bad signature.")
         if abs(time.time() - timestamp) > settings.PAYMENT_WEBHOOK_TOLERANCE:
             raise WebhookInvalid("Stale timestamp.")

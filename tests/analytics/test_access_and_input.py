@@ -38,6 +38,12 @@ def test_allowed_ips_let_staff_in_from_those_addresses(client, staff, settings, 
     assert client.get(URL, REMOTE_ADDR="192.0.2.7").status_code == 200
 
 
+def test_an_ipv4_mapped_address_matches_its_ipv4_entry(client, staff, settings):
+    settings.ANALYTICS_ALLOWED_IPS = ["192.0.2.0/24"]
+
+    assert client.get(URL, REMOTE_ADDR="::ffff:192.0.2.7").status_code == 200
+
+
 def test_outside_the_allowed_ips_even_staff_get_404(client, staff, settings):
     settings.ANALYTICS_ALLOWED_IPS = ["192.0.2.0/24"]
 
@@ -97,6 +103,8 @@ def test_the_admin_index_links_to_the_report(client, db):
         ("from=yesterday", "Enter a valid date."),
         ("from=99999-01-01", "Enter a valid date."),
         ("from=0001-01-01&to=0001-01-05", "Dates must lie between 2000-01-01 and today (2026-03-15)."),
+        ("to=0001-01-05", "Dates must lie between 2000-01-01 and today (2026-03-15)."),
+        ("from=9999-12-31", "Dates must lie between 2000-01-01 and today (2026-03-15)."),
         ("from=2026-03-01&to=2031-01-01", "Dates must lie between 2000-01-01 and today (2026-03-15)."),
         ("from=2020-01-01&to=2026-03-01", "A report covers at most 731 days (two years)."),
         ("days=365", "Select a valid choice. 365 is not one of the available choices."),

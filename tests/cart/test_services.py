@@ -223,16 +223,16 @@ def test_merge_at_login_adds_quantities_capped_and_says_so(user, lamp, kettle):
     assert request.cart_cookie == ""  # the middleware deletes the cookie
 
 
-def test_merge_without_a_user_cart_hands_the_anonymous_cart_over(user, lamp):
+def test_merge_without_a_user_cart_gives_the_user_a_cart_with_the_anonymous_lines(user, lamp):
     anonymous = Cart.objects.create(token="a" * 43)
     services.line_add(anonymous, lamp, 1)
 
     assert services.cart_merge_at_login(_request_with_cookie(anonymous.token), user) == []
 
     cart = Cart.objects.get(user=user)
-    assert cart.pk == anonymous.pk
     assert cart.token is None
     assert cart.lines.get().quantity == 1
+    assert not Cart.objects.filter(pk=anonymous.pk).exists()
 
 
 def test_merge_keeps_lines_that_can_no_longer_be_bought(user, lamp):

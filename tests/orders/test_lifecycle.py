@@ -197,6 +197,17 @@ def test_admin_ships_cancels_and_refunds(staff_client, order, shopper, product):
     assert product.stock == 3  # shipped goods do not come back by themselves
 
 
+def test_a_refund_the_provider_refuses_is_a_message_and_changes_nothing(staff_client, order, product):
+    pay(order)
+    SandboxCharge.objects.update(status="failed")  # the provider no longer has a refundable charge
+    response = admin_action(staff_client, "refund", order)
+    assert response.status_code == 200
+    assert f"Order {order.number} was not refunded" in response.content.decode()
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
+
+
 def test_admin_cancel_releases_stock(staff_client, order, product):
     response = admin_action(staff_client, "cancel", order)
     assert "1 order(s) cancelled" in response.content.decode()

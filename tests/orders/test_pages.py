@@ -159,6 +159,17 @@ def test_a_bad_card_number_is_a_form_error(client, shopper, order):
     assert "not a valid card number" in response.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("number", "cvc"),
+    [("424242424242424\u00b2", "123"), ("\u0664" * 16, "123"), ("4242424242424242", "\u0661\u0662\u0663")],
+)
+def test_non_ascii_digits_are_a_form_error_not_a_500(client, shopper, order, number, cvc):
+    client.force_login(shopper)
+    response = client.post(f"/checkout/pay/{order.number}/", {**card_post("k", number), "cvc": cvc})
+    assert response.status_code == 400
+    assert not order.invoice.payments.exists()
+
+
 def test_the_pay_page_of_a_paid_order_leads_to_the_order(client, shopper, order):
     client.force_login(shopper)
     client.post(f"/checkout/pay/{order.number}/", card_post(f"{order.invoice.display_number}-1"))

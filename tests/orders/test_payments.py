@@ -207,6 +207,9 @@ def test_an_unsigned_or_unreadable_webhook_is_a_400_not_a_500(client):
     headers = {SIGNATURE_HEADER: webhook_sign(body, int(time.time()))}
     response = client.post("/payments/webhook/sandbox/", body, content_type="application/json", headers=headers)
     assert response.status_code == 400
+    forged = {SIGNATURE_HEADER: f"t={int(time.time())},v1=\u00e9\u00e9"}
+    response = client.post("/payments/webhook/sandbox/", b"{}", content_type="application/json", headers=forged)
+    assert response.status_code == 400
 
 
 def test_webhook_for_an_unknown_gateway_is_404(client):
@@ -272,6 +275,37 @@ def test_money_arriving_after_expiry_is_recorded_for_a_refund(order, caplog):
     assert payment.status == Payment.Status.SUCCEEDED
     assert "refund it" in payment.message
     assert "payment for a closed invoice" in caplog.text
+
+
+def test_staff_refund_a_stray_charge_from_the_admin_once(order, client, django_user_model):
+    from orders.services import order_cancel
+
+    payment = pay(order, ASYNC)
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.FAILED)
+    order_cancel(order=order, actor="test")
+    Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.PENDING)
+    SandboxCharge.objects.update(status="succeeded")
+    call_command("reconcile_payments", "--min-age", "0")  # recorded as a charge to refund
+    client.force_login(django_user_model.objects.create_superuser("boss@example.com", "long-unusual-passphrase-42"))
+
+    def refund():
+        data = {"action": "refund_stray", "_selected_action": [payment.pk]}
+        return client.post("/admin/orders/payment/", data, follow=True).content.decode()
+
+    assert "1 stray charge(s) refunded." in refund()
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.REFUNDED
+    assert SandboxCharge.objects.get().status == "refunded"
+    assert "is not a stray charge" in refund()  # a second click changes nothing
+
+
+def test_the_orders_own_payment_is_not_a_stray_charge(order, client, django_user_model):
+    payment = pay(order)
+    client.force_login(django_user_model.objects.create_superuser("boss@example.com", "long-unusual-passphrase-42"))
+    data = {"action": "refund_stray", "_selected_action": [payment.pk]}
+    page = client.post("/admin/orders/payment/", data, follow=True).content.decode()
+    assert "is not a stray charge; refund its order instead." in page
+    assert SandboxCharge.objects.get().status == "succeeded"
 
 
 class WatchedSandbox(SandboxGateway):
