@@ -290,11 +290,3 @@ def webhook_receive(*, gateway_name: str, body: bytes, headers: Mapping[str, str
         if event.type not in ("payment.succeeded", "payment.failed"):
             return "ignored"
         return payment_apply(payment=payment, answer=event.payment)
-
-
-def payment_latest(*, invoice: Invoice) -> Payment | None:
-    return invoice.payments.order_by("-created_at", "-id").first()
-
-
-def amount_display(amount: Decimal) -> str:
-    return f"{amount:.2f} {settings.SHOP_CURRENCY}"

@@ -80,16 +80,21 @@ def _error_status(request: HttpRequest) -> int:
     return 200 if request.htmx else 400
 
 
+def _to_cart(request: HttpRequest) -> HttpResponse:
+    # Under htmx a 302 would swap the cart page into the checkout's step (wrong URL, message unseen).
+    return HttpResponseClientRedirect(_cart_url()) if request.htmx else redirect(_cart_url())
+
+
 def _cart_or_redirect(request: HttpRequest):
     """The cart's summary and its lines, or a redirect to the cart page when it cannot be checked out."""
     cart = cart_get(request)
     summary = cart_summary(cart)
     if not summary.lines:
         messages.info(request, "Your cart is empty.")
-        return None, None, redirect(_cart_url())
+        return None, None, _to_cart(request)
     if summary.checkout_blocked:
         messages.warning(request, "Some items in your cart need your attention before you can check out.")
-        return None, None, redirect(_cart_url())
+        return None, None, _to_cart(request)
     return summary, checkout_lines(cart), None
 
 
@@ -231,7 +236,7 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
 def _refused(request: HttpRequest, state: dict, exc: OrderError) -> HttpResponse:
     if isinstance(exc, CartEmpty):
         messages.info(request, str(exc))
-        return HttpResponseClientRedirect(_cart_url()) if request.htmx else redirect(_cart_url())
+        return _to_cart(request)
     lines = checkout_lines(cart_get(request))
     ctx = {
         **_review_context(request, lines, state),
@@ -255,6 +260,8 @@ def _pay_context(order: Order, form: CardForm | None = None, problem: str = "") 
         "form": form or CardForm(initial={"key": key}),
         "problem": problem,
         "processing": payment_is_processing(selectors.payment_latest(order=order)),
+        # The test cards are the sandbox's; a real provider's page must not advertise them.
+        "sandbox": settings.PAYMENT_GATEWAY == "sandbox",
     }
 
 
@@ -306,6 +313,7 @@ def payment_webhook(request: HttpRequest, gateway: str) -> HttpResponse:
 # --- The shopper's orders -------------------------------------------------------------------------------
 
 
+@never_cache
 @login_required
 @require_safe
 def order_list(request: HttpRequest) -> HttpResponse:
@@ -334,6 +342,7 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
+@never_cache
 @login_required
 @require_safe
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:

@@ -16,6 +16,12 @@ def money(amount: Decimal) -> str:
 
 
 @register.filter
+def money_in(amount: Decimal, currency: str) -> str:
+    """An amount in a recorded currency (an order's snapshot), shown like `money`."""
+    return format_money(amount, currency)
+
+
+@register.filter
 def stock_label(product: Product) -> str:
     """What a shopper needs to know about stock: out, only a few left, or in stock."""
     if not product.in_stock:

@@ -170,6 +170,28 @@ def test_non_ascii_digits_are_a_form_error_not_a_500(client, shopper, order, num
     assert not order.invoice.payments.exists()
 
 
+def test_an_htmx_step_with_an_empty_cart_sends_the_browser_to_the_cart(client, shopper):
+    client.force_login(shopper)
+    response = client.get("/checkout/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response["HX-Redirect"] == "/cart/"
+    assert client.get("/checkout/").url == "/cart/"  # without htmx: a plain redirect
+
+
+def test_the_sandbox_test_cards_are_listed_only_with_the_sandbox_gateway(client, shopper, order, settings):
+    client.force_login(shopper)
+    assert "Sandbox test cards" in client.get(f"/checkout/pay/{order.number}/").content.decode()
+    settings.PAYMENT_GATEWAY = "acmepay"
+    assert "Sandbox test cards" not in client.get(f"/checkout/pay/{order.number}/").content.decode()
+
+
+def test_amounts_show_like_the_catalog_prices(client, shopper, order):
+    order.__class__.objects.filter(pk=order.pk).update(total="1234.50")
+    client.force_login(shopper)
+    assert "1,234.50 EUR" in client.get(f"/orders/{order.number}/").content.decode()
+    assert "1,234.50 EUR" in client.get("/orders/").content.decode()
+
+
 def test_the_pay_page_of_a_paid_order_leads_to_the_order(client, shopper, order):
     client.force_login(shopper)
     client.post(f"/checkout/pay/{order.number}/", card_post(f"{order.invoice.display_number}-1"))
@@ -274,3 +296,11 @@ def test_checkout_review_page_queries(shopper_client, django_assert_max_num_quer
     walk_to_review(shopper_client)
     with django_assert_max_num_queries(8):
         assert shopper_client.get("/checkout/review/").status_code == 200
+
+
+def test_pages_with_the_shoppers_address_are_never_cached(client, shopper, order):
+    client.force_login(shopper)
+    for url in ("/orders/", f"/orders/{order.number}/", f"/orders/{order.number}/invoice/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "no-store" in response["Cache-Control"], url
