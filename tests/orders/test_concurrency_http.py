@@ -156,7 +156,7 @@ class FormReader(HTMLParser):
             self.forms.append({"action": a.get("action", ""), "fields": {}})
         elif not self.forms:
             return
-        fields = self.forms[-1]["fields"] if self.forms else {}
+        fields = self.forms[-1]["fields"]
         if tag == "input" and a.get("name"):
             kind = a.get("type", "text").lower()
             if kind in ("checkbox", "radio"):
@@ -286,7 +286,7 @@ def shopper_reaches_review(base: str, email: str, product: Product) -> tuple[Bro
 
 
 def race(count: int, work) -> list:
-    """Run work(i) in `count` threads released together by a barrier; the answers, or what was raised."""
+    """Run work(i) in `count` threads released together by a barrier; their answers, in order."""
     barrier = threading.Barrier(count)
 
     def run(i):
