@@ -165,6 +165,21 @@ def test_cached_catalog_markup_never_carries_one_visitors_cart_or_token(lamp):
     assert bob.post("/cart/add/", {"product": lamp.pk, "csrfmiddlewaretoken": token}).status_code == 302
 
 
+def test_each_card_of_the_list_gets_a_form_for_its_own_product(client, lamp, kettle):
+    add(client, kettle, 1)
+    page = client.get("/products/").text
+    for product in (lamp, kettle):
+        form = re.search(
+            rf'<form class="cart-add cart-add-list"[^>]*>(?:(?!</form>).)*value="{product.pk}"', page, re.S
+        )
+        assert form, product
+    assert re.findall(r'name="product" value="(\d+)"', page).count(str(lamp.pk)) == 1
+    assert f'data-product="{kettle.pk}" title="Add one more">In cart (1)<' in page
+    assert f'data-product="{lamp.pk}">Add to cart<' in page
+    assert "<!--cart-add" not in page
+    assert not re.search(r"product[0-9a-f]{16}", page)  # no stand-in id left behind
+
+
 def test_home_and_detail_pages_carry_the_visitors_state_too(client, lamp):
     lamp.is_featured = True
     lamp.save()
