@@ -42,17 +42,17 @@ class PaymentStateFilter(admin.SimpleListFilter):
         return queryset.filter(invoice__status=self.value()) if self.value() else queryset
 
 
-def _run(modeladmin, request: HttpRequest, queryset: QuerySet[Order], operation, done: str) -> None:
-    """Apply one service to each order; refused transitions become messages, the rest still run."""
+def _run(modeladmin, request: HttpRequest, queryset: QuerySet, operation, done: str, *, kind: str = "order") -> None:
+    """Apply one service to each selected row (passed as `kind`); refusals become messages, the rest still run."""
     changed = 0
-    for order in queryset:
+    for row in queryset:
         try:
-            operation(order=order, actor=f"staff {request.user.email}")
+            operation(**{kind: row}, actor=f"staff {request.user.email}")
             changed += 1
         except services.OrderError as exc:
             modeladmin.message_user(request, str(exc), messages.ERROR)
     if changed:
-        modeladmin.message_user(request, f"{changed} order(s) {done}.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{changed} {kind}(s) {done}.", messages.SUCCESS)
 
 
 @admin.register(Order)
@@ -126,15 +126,7 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund stray charges (money for a cancelled or already paid order)")
     def refund_stray(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        refunded = 0
-        for payment in queryset:
-            try:
-                services.payment_refund_stray(payment=payment, actor=f"staff {request.user.email}")
-                refunded += 1
-            except services.OrderError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-        if refunded:
-            self.message_user(request, f"{refunded} stray charge(s) refunded.", messages.SUCCESS)
+        _run(self, request, queryset, services.payment_refund_stray, "refunded", kind="payment")
 
 
 @admin.register(WebhookEvent)

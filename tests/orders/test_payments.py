@@ -292,7 +292,7 @@ def test_staff_refund_a_stray_charge_from_the_admin_once(order, client, django_u
         data = {"action": "refund_stray", "_selected_action": [payment.pk]}
         return client.post("/admin/orders/payment/", data, follow=True).content.decode()
 
-    assert "1 stray charge(s) refunded." in refund()
+    assert "1 payment(s) refunded." in refund()
     payment.refresh_from_db()
     assert payment.status == Payment.Status.REFUNDED
     assert SandboxCharge.objects.get().status == "refunded"
