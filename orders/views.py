@@ -95,7 +95,7 @@ def _cart_or_redirect(request: HttpRequest):
     if summary.checkout_blocked:
         messages.warning(request, "Some items in your cart need your attention before you can check out.")
         return None, None, _to_cart(request)
-    return summary, checkout_lines(cart), None
+    return summary, summary.lines, None  # the same lines: no second query
 
 
 def _record_checkout_started(request: HttpRequest, summary: CartSummary) -> None:
