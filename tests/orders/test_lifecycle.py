@@ -155,13 +155,6 @@ def test_an_ordered_product_cannot_be_hard_deleted(order, product):
 # --- Admin ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def staff_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("boss@example.com", "a-long-and-unusual-passphrase-42")
-    client.force_login(admin)
-    return client
-
-
 def admin_action(client, action, order):
     return client.post("/admin/orders/order/", {"action": action, "_selected_action": [order.pk]}, follow=True)
 
