@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from catalog.money import MONEY_DECIMAL_PLACES
+from catalog.money import MONEY_DECIMAL_PLACES, money
 from notifications.models import Message
 from orders.gateways import UnknownGateway, gateway_get
 from orders.gateways.base import GatewayError, GatewayRefund, GatewayTimeout
@@ -45,7 +45,7 @@ def refund_amount_parse(raw: str | Decimal) -> Decimal:
 def refundable(payment: Payment) -> Decimal:
     """What is left to refund of a payment: its amount minus every refund not refused."""
     claimed = payment.refunds.exclude(status=Refund.Status.FAILED).aggregate(total=Sum("amount"))["total"]
-    return payment.amount - (claimed or Decimal(0))
+    return money(payment.amount - (claimed or 0))
 
 
 def order_payment(order: Order) -> Payment:
@@ -113,7 +113,7 @@ def refund_record(*, refund: Refund, answer: GatewayRefund) -> Refund:
         note = CreditNote.objects.create(
             refund=refund, invoice=invoice, number=number_next(CreditNoteCounter), amount=refund.amount
         )
-        refunded = payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"]
+        refunded = money(payment.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(total=Sum("amount"))["total"])
         the_orders_payment = invoice.status == Invoice.Status.PAID and payment.status == Payment.Status.SUCCEEDED
         Invoice.objects.filter(pk=invoice.pk).update(
             amount_refunded=min(invoice.amount_refunded + refund.amount, invoice.amount_due)
