@@ -53,8 +53,14 @@ def from_minor(value: int | None, currency: str) -> Decimal:
     return (Decimal(value or 0) / 10**exponent).quantize(Decimal("0.01"))
 
 
+def _plain(obj) -> dict:
+    """An SDK object as a plain dict (StripeObject refuses dict methods such as .get)."""
+    return obj.to_dict() if hasattr(obj, "to_dict") else dict(obj)
+
+
 def _session_payment(session: Mapping, event_type: str = "") -> GatewayPayment:
     """Our view of a Checkout Session."""
+    session = _plain(session)
     currency = str(session.get("currency") or "")
     status, payment_status = session.get("status"), session.get("payment_status")
     message = ""
@@ -150,7 +156,7 @@ class StripeGateway(PaymentGateway):
     def payment_refund(
         self, *, reference: str, amount: Decimal, idempotency_key: str, reason: str = ""
     ) -> GatewayRefund:
-        session = self._call("session retrieve", lambda: self.client.v1.checkout.sessions.retrieve(reference))
+        session = _plain(self._call("session retrieve", lambda: self.client.v1.checkout.sessions.retrieve(reference)))
         intent = session.get("payment_intent")
         if not intent:
             raise GatewayError("This payment has no charge at Stripe to refund.")
@@ -161,7 +167,7 @@ class StripeGateway(PaymentGateway):
             "metadata": {"reason": reason[:500], "idempotency_key": idempotency_key},
         }
         options = {"idempotency_key": idempotency_key}
-        refund = self._call("refund", lambda: self.client.v1.refunds.create(params=params, options=options))
+        refund = _plain(self._call("refund", lambda: self.client.v1.refunds.create(params=params, options=options)))
         if refund.get("status") in ("failed", "canceled"):
             raise GatewayError("Stripe could not make the refund.")
         status = "succeeded" if refund.get("status") == "succeeded" else "pending"
@@ -182,6 +188,7 @@ class StripeGateway(PaymentGateway):
         except ValueError:
             raise WebhookInvalid("Unreadable event body.") from None
         try:
+            event = _plain(event)
             kind = str(event["type"])
             obj = event["data"]["object"]
             payment = _session_payment(obj, kind) if kind in SESSION_EVENTS else None
