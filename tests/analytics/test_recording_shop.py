@@ -12,11 +12,11 @@ from analytics.services import VISITOR_COOKIE, events_flush
 from cart.models import CartLine
 from orders.models import Order, Payment
 from orders.payments import payment_settle
+from sandbox.gateway import SandboxGateway
 from tests.accounts.conftest import PASSWORD
 from tests.analytics.conftest import BROWSER
 from tests.factories import make_category, make_product
 from tests.notifications.conftest import drain_tasks
-from sandbox.gateway import SandboxGateway
 from tests.orders.conftest import ADDRESS, ASYNC, DECLINE, INSUFFICIENT, SUCCESS, TIMEOUT, fill_cart, pay_over_http
 
 pytestmark = pytest.mark.django_db

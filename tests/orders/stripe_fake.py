@@ -138,7 +138,8 @@ class FakeStripe:
         amount = int(params.get("amount") or session["amount_received"])
         refunded = sum(r["amount"] for r in self.refunds.values() if r["payment_intent"] == intent)
         if refunded + amount > session["amount_received"]:
-            message = f"Refund amount ({amount}) is greater than unrefunded amount on charge ({session['amount_received'] - refunded})"
+            left = session["amount_received"] - refunded
+            message = f"Refund amount ({amount}) is greater than unrefunded amount on charge ({left})"
             return 400, error("invalid_request_error", message, "amount_too_large")
         refund = {
             "id": self._id("re"),
