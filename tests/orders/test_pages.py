@@ -324,3 +324,18 @@ def test_pages_with_the_shoppers_address_are_never_cached(client, shopper, order
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_the_providers_page_and_the_return_url_queries(client, shopper, order, django_assert_max_num_queries):
+    client.force_login(shopper)
+    key = f"{order.invoice.display_number}-1"
+    to_provider = client.post(f"/checkout/pay/{order.number}/", {"key": key})
+    with django_assert_max_num_queries(2):  # the session (middleware) and the sandbox's session row
+        assert client.get(to_provider.url).status_code == 200
+    back = client.post(to_provider.url, {"number": SUCCESS})
+    # session, user, order, the attempt, the provider's answer, the settle transaction (locks, updates,
+    # history, receipt mail) and the message
+    with django_assert_max_num_queries(19):
+        assert client.get(back.url).status_code == 302
+    with django_assert_max_num_queries(4):  # visited again: session, user, order, the attempt
+        assert client.get(back.url).status_code == 302
