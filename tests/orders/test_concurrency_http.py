@@ -47,7 +47,7 @@ from django.db import connection
 from cart.models import CartLine
 from catalog.models import Product
 from notifications.models import Message
-from orders.models import Invoice, Order, OrderTransition, Payment, WebhookEvent
+from orders.models import CreditNote, Invoice, Order, OrderTransition, Payment, Refund, WebhookEvent
 from sandbox import provider
 from sandbox.models import SandboxCharge
 from tests.factories import make_product
@@ -437,3 +437,38 @@ def test_five_different_events_for_one_payment_over_http_settle_it_once(server):
     assert WebhookEvent.objects.count() == 5
     assert OrderTransition.objects.filter(order=order, to_status=Order.Status.PAID).count() == 1
     assert Message.objects.filter(kind=Message.Kind.PAYMENT_RECEIPT).count() == 1
+
+
+def staff_browser(base: str, email: str) -> Browser:
+    """A member of staff logged in to the admin through its login form."""
+    from accounts.models import User
+
+    User.objects.create_superuser(email, PASSWORD)
+    browser = Browser(base)
+    login = browser.get("/admin/login/?next=/admin/")
+    expect_redirect(browser.submit(login, "/admin/login/?next=/admin/", username=email, password=PASSWORD), "/admin/")
+    return browser
+
+
+def test_five_staff_refunding_at_once_over_http_never_exceed_what_was_paid(server):
+    browser, order, pay_page = shopper_with_order(server)
+    to_provider = expect_redirect(browser.submit(pay_page, f"/checkout/pay/{order.number}/"), "/sandbox-pay/")
+    expect_redirect(pay_on_provider(browser, to_provider, SUCCESS), order.get_absolute_url())
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    part = (order.total * 4 / 10).quantize(order.total)
+    action = f"/admin/orders/order/{order.pk}/refund/"
+    staff = [staff_browser(server, f"staff{i}@example.com") for i in range(5)]
+    pages = [member.get(action) for member in staff]
+
+    answers = race(5, lambda i: staff[i].submit(pages[i], action, amount=str(part), reason=f"race {i}"))
+
+    assert sorted(answer.status for answer in answers) == [302, 302, 400, 400, 400], [
+        (a.status, main_content(a.body)[:500]) for a in answers
+    ]
+    assert all("left to refund" in answer.body for answer in answers if answer.status == 400)
+    refunds = Refund.objects.filter(status=Refund.Status.SUCCEEDED)
+    assert sum(refund.amount for refund in refunds) == 2 * part <= order.total
+    assert SandboxCharge.objects.get().refunded == 2 * part
+    assert sorted(CreditNote.objects.values_list("number", flat=True)) == [1, 2]
+    assert Invoice.objects.get().amount_refunded == 2 * part
