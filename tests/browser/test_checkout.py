@@ -31,13 +31,17 @@ def add_to_cart_and_register(page, live_server, email):
     return product
 
 
-def address_shipping_review(page):
+def fill_new_address(page):
     page.get_by_label("A new address").check()
     page.get_by_label("Name:", exact=True).fill("Ada Lovelace")
     page.get_by_label("Address line 1").fill("12 Engine Street")
     page.get_by_label("City").fill("London")
     page.get_by_label("Postcode").fill("N1 7AA")
     page.get_by_label("Country").select_option("GB")
+
+
+def address_shipping_review(page):
+    fill_new_address(page)
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/checkout/")) as step:
         page.get_by_role("button", name="Continue to shipping").click()
     assert step.value.headers.get("hx-request") == "true"  # htmx: no full reload
@@ -132,12 +136,7 @@ def test_the_whole_sandbox_flow_without_javascript(browser, live_server):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
-    page.get_by_label("A new address").check()
-    page.get_by_label("Name:", exact=True).fill("Ada Lovelace")
-    page.get_by_label("Address line 1").fill("12 Engine Street")
-    page.get_by_label("City").fill("London")
-    page.get_by_label("Postcode").fill("N1 7AA")
-    page.get_by_label("Country").select_option("GB")
+    fill_new_address(page)
     page.get_by_role("button", name="Continue to shipping").click()
     page.get_by_role("button", name="Continue to review").click()
     page.get_by_role("button", name="Place order").click()
