@@ -165,8 +165,9 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
-# Per account (any case of the address) and, separately, per client IP.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per (account, client IP) pair and per client IP, never per account alone: wrong passwords typed from
+# one address cannot lock the owner out from another, and one address spraying many accounts is stopped.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
