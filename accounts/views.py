@@ -93,6 +93,11 @@ def _merge_cart(request: HttpRequest, user) -> None:
         messages.warning(request, notice)
 
 
+UNVERIFIED = (
+    "Your e-mail address is not confirmed yet: open the link we sent you, or ask for a new one in your profile."
+)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
@@ -106,6 +111,8 @@ class LoginView(auth_views.LoginView):
         else:
             self.request.session.set_expiry(None)
         _merge_cart(self.request, form.get_user())
+        if not form.get_user().email_verified:
+            messages.warning(self.request, UNVERIFIED)
         return response
 
     def get_context_data(self, **kwargs):
@@ -171,11 +178,50 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+# --- E-mail confirmation ----------------------------------------------------------------------------
+
+RESEND_THROTTLE_SCOPE = "email-confirm-resend"
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that fetch links use nothing up); POST confirms, once."""
+    try:
+        if request.method != "POST":
+            confirmation = services.email_confirmation_check(token=token)
+            return render(request, "accounts/email_confirm.html", {"email": confirmation.email})
+        user = services.email_confirm(token=token)
+    except services.ConfirmationExpired as exc:
+        return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=410)
+    except (services.ConfirmationInvalid, services.EmailTaken) as exc:
+        return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+    pending = services.email_confirmation_pending(user=request.user)
+    email = pending.email if pending else request.user.email
+    if pending is None and request.user.email_verified:
+        messages.info(request, "Your e-mail address is already confirmed.")
+    elif throttle_blocked(RESEND_THROTTLE_SCOPE, str(request.user.pk), settings.LOGIN_FAILURE_LIMIT):
+        messages.error(request, "We sent several links already. Wait a while, and look in the spam folder.")
+    else:
+        throttle_fail(RESEND_THROTTLE_SCOPE, str(request.user.pk), settings.LOGIN_FAILURE_WINDOW)
+        services.email_confirmation_send(user=request.user, email=email)
+        messages.success(request, f"We sent a new confirmation link to {email}.")
+    return redirect("accounts:profile")
+
+
 # --- Profile and address book ------------------------------------------------------------------
 
 
 def _profile_context(request: HttpRequest, **extra) -> dict:
     return {
+        "pending_confirmation": services.email_confirmation_pending(user=request.user),
         "profile_form": ProfileForm(user=request.user),
         "address_form": AddressForm(),
         "addresses": selectors.address_list(user=request.user),
@@ -190,13 +236,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update_profile(
+            pending = services.user_update_profile(
                 user=request.user, name=form.cleaned_data["name"], email=form.cleaned_data["email"]
             )
         except services.EmailTaken as exc:
             form.add_error("email", str(exc))
         else:
             messages.success(request, "Your profile was saved.")
+            if pending:
+                messages.info(
+                    request,
+                    f"We sent a confirmation link to {pending}. Until you open it, your address stays "
+                    f"{request.user.email}.",
+                )
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", _profile_context(request, profile_form=form))
 

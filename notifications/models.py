@@ -26,6 +26,8 @@ class Message(models.Model):
         ORDER_SHIPPED = "order_shipped", "order shipped"
         ORDER_CANCELLED = "order_cancelled", "order cancelled"
         ORDER_REFUNDED = "order_refunded", "order refunded"
+        EMAIL_CONFIRM = "email_confirm", "e-mail confirmation"
+        ORDER_LINK = "order_link", "order link"
         TEST = "test", "test message"
 
     to = models.EmailField("recipient", max_length=254)

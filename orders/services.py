@@ -22,6 +22,7 @@ from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
 from orders import tasks
+from orders.access import order_link_path
 from orders.gateways import UnknownGateway, gateway_get
 from orders.gateways.base import GatewayError
 from orders.models import TRANSITIONS, Invoice, InvoiceCounter, Order, OrderTransition, Payment
@@ -136,6 +137,7 @@ def order_mail(*, order: Order, kind: str, **extra: Any) -> Message:
         "name": order.ship_name,
         "order_number": order.number,
         "order_path": order.get_absolute_url(),
+        "order_link": order_link_path(order) if order.user_id is None else "",  # a guest's signed link
         **extra,
     }
     return mail_enqueue(to=order.email, kind=kind, context=context, vouched_by=order)

@@ -330,6 +330,17 @@ ORDER_SHIPPING_RATES = _shipping_rates(
 # Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
 ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
 
+# --- Guest checkout, order links, verified addresses ------------------------------------------------
+# Seconds a signed order link (confirmation mail, order page, lookup mail) opens its order.
+ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=90 * 24 * 3600)
+# The order lookup (number + e-mail → the link by mail): requests per client IP and per address per window.
+ORDER_LOOKUP_LIMIT = env.int("ORDER_LOOKUP_LIMIT", default=5)
+ORDER_LOOKUP_WINDOW = env.int("ORDER_LOOKUP_WINDOW", default=3600)
+# Seconds an e-mail confirmation link stays valid (each link works once).
+ACCOUNT_EMAIL_CONFIRM_MAX_AGE = env.int("ACCOUNT_EMAIL_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# True: only accounts with a confirmed address check out (and no guest checkout, whose address nobody confirmed).
+CHECKOUT_REQUIRES_VERIFIED_EMAIL = env.bool("CHECKOUT_REQUIRES_VERIFIED_EMAIL", default=False)
+
 # --- Cart (issue 6) -------------------------------------------------------------------------------
 # The most of one product a cart line may hold (also capped by stock).
 CART_MAX_QUANTITY_PER_LINE = env.int("CART_MAX_QUANTITY_PER_LINE", default=10)
