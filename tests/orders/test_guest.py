@@ -14,7 +14,7 @@ from cart.models import Cart, CartLine
 from catalog.models import Product
 from notifications.models import Message
 from orders.models import Order
-from tests.orders.conftest import ADDRESS, SUCCESS, card_post
+from tests.orders.conftest import ADDRESS, card_post
 
 pytestmark = pytest.mark.django_db
 GUEST = "guest@example.org"
