@@ -1,5 +1,6 @@
 """Writes for accounts: registration, profile, sessions, addresses, account deletion."""
 
+from datetime import timedelta
 from importlib import import_module
 from typing import Any
 from uuid import UUID
@@ -12,7 +13,9 @@ from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts import gate
 from accounts.models import Address, EmailConfirmation, LaunchSubscriber, Session, User
+from accounts.throttle import throttle_blocked, throttle_fail
 from analytics.services import events_forget_user
 from notifications.services import mail_enqueue
 
@@ -23,6 +26,10 @@ class AccountError(Exception):
 
 class EmailTaken(AccountError):
     pass
+
+
+class Throttled(AccountError):
+    """Too many attempts from this client (or for this account) in the window."""
 
 
 class ConfirmationInvalid(AccountError):
@@ -133,6 +140,23 @@ def email_confirm(*, token: str) -> User:
     return user
 
 
+RESEND_THROTTLE_SCOPE = "email-confirm-resend"
+
+
+def email_confirmation_resend(*, user: User) -> str:
+    """A new link for the address waiting (or the account's own); returns it. Throttled per account."""
+    pending = email_confirmation_pending(user=user)
+    if pending is None and user.email_verified:
+        raise ConfirmationInvalid("Your e-mail address is already confirmed.")
+    subject = str(user.pk)
+    if throttle_blocked(RESEND_THROTTLE_SCOPE, subject, settings.LOGIN_FAILURE_LIMIT):
+        raise Throttled("We sent several links already. Wait a while, and look in the spam folder.")
+    throttle_fail(RESEND_THROTTLE_SCOPE, subject, settings.LOGIN_FAILURE_WINDOW)
+    email = pending.email if pending else user.email
+    email_confirmation_send(user=user, email=email)
+    return email
+
+
 def email_confirmation_pending(*, user: User) -> EmailConfirmation | None:
     """The newest link still waiting, if any (the profile names the address it is for)."""
     return EmailConfirmation.objects.filter(user=user, confirmed_at=None).first()
@@ -161,6 +185,17 @@ def guest_order_claim(*, order, password: str, name: str = "", mailbox_proven: b
             type(order).objects.filter(pk=order.pk, user__isnull=True).update(user=user)
         address_create(user=user, data={f: getattr(order, f"ship_{f}") for f in ADDRESS_FIELDS})
     return user
+
+
+def session_start(*, request: HttpRequest, remember: bool) -> None:
+    """The expiry rule of a fresh login: "remember me" lasts SESSION_MAX_AGE; otherwise the browser's session.
+
+    (A normal session also ends after SESSION_IDLE_TIMEOUT without activity: the session engine slides it.)
+    """
+    if remember:
+        request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
+    else:
+        request.session.set_expiry(None)
 
 
 def user_change_password(*, request: HttpRequest, user: User, password: str) -> None:
@@ -257,8 +292,29 @@ def address_set_default(*, address: Address) -> Address:
 # --- Storefront gate --------------------------------------------------------------------------------
 
 
-def launch_subscriber_add(*, email: str) -> LaunchSubscriber:
-    """Keep an address to tell when the shop opens (once per address, in any case)."""
+GATE_THROTTLE_SCOPE = "storefront-password"
+NOTIFY_THROTTLE_SCOPE = "storefront-notify"
+
+
+def gate_password_try(*, ip: str, password: str) -> bool:
+    """Whether the storefront password is right; wrong ones count per client IP (Throttled over the limit)."""
+    if throttle_blocked(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT):
+        raise Throttled("Too many wrong passwords. Wait a few minutes and try again.")
+    if gate.gate_password_matches(password):
+        return True
+    throttle_fail(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
+    return False
+
+
+def launch_notify_throttle(*, ip: str) -> None:
+    """Count one "tell me when you open" from this client; Throttled past four times the login limit."""
+    if throttle_blocked(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT * 4):
+        raise Throttled("Too many requests. Wait a few minutes and try again.")
+
+
+def launch_subscriber_add(*, email: str, ip: str) -> LaunchSubscriber:
+    """Keep an address to tell when the shop opens (once per address, in any case); counts per client IP."""
+    throttle_fail(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
     email = User.objects.normalize_email(email)
     existing = LaunchSubscriber.objects.filter(email__iexact=email).first()
     return existing or LaunchSubscriber.objects.create(email=email)

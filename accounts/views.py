@@ -1,6 +1,5 @@
 """Accounts pages: parse the request, call a selector or service, render the page or its htmx fragment."""
 
-from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -11,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -33,7 +31,6 @@ from accounts.forms import (
 )
 from accounts.models import Address
 from accounts.net import client_ip
-from accounts.throttle import throttle_blocked, throttle_fail
 from analytics.models import EventName
 from analytics.services import event_record
 from cart.services import cart_merge_at_login
@@ -106,10 +103,7 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         event_record(self.request, EventName.LOGGED_IN)
-        if form.cleaned_data.get("remember"):
-            self.request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
-        else:
-            self.request.session.set_expiry(None)
+        services.session_start(request=self.request, remember=bool(form.cleaned_data.get("remember")))
         _merge_cart(self.request, form.get_user())
         if not form.get_user().email_verified:
             messages.warning(self.request, UNVERIFIED)
@@ -180,8 +174,6 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 # --- E-mail confirmation ----------------------------------------------------------------------------
 
-RESEND_THROTTLE_SCOPE = "email-confirm-resend"
-
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -203,15 +195,11 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def email_confirm_resend(request: HttpRequest) -> HttpResponse:
-    pending = services.email_confirmation_pending(user=request.user)
-    email = pending.email if pending else request.user.email
-    if pending is None and request.user.email_verified:
-        messages.info(request, "Your e-mail address is already confirmed.")
-    elif throttle_blocked(RESEND_THROTTLE_SCOPE, str(request.user.pk), settings.LOGIN_FAILURE_LIMIT):
-        messages.error(request, "We sent several links already. Wait a while, and look in the spam folder.")
+    try:
+        email = services.email_confirmation_resend(user=request.user)
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
     else:
-        throttle_fail(RESEND_THROTTLE_SCOPE, str(request.user.pk), settings.LOGIN_FAILURE_WINDOW)
-        services.email_confirmation_send(user=request.user, email=email)
         messages.success(request, f"We sent a new confirmation link to {email}.")
     return redirect("accounts:profile")
 
@@ -384,9 +372,6 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 # --- Storefront password gate ------------------------------------------------------------------
 
-GATE_THROTTLE_SCOPE = "storefront-password"
-NOTIFY_THROTTLE_SCOPE = "storefront-notify"
-
 
 def storefront_password_page(
     request: HttpRequest,
@@ -417,18 +402,18 @@ def storefront_password(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return storefront_password_page(request, StorefrontPasswordForm(initial={"next": request.GET.get("next", "/")}))
     form = StorefrontPasswordForm(request.POST)
-    ip = client_ip(request)
-    if throttle_blocked(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT):
-        form.is_valid()
-        form.add_error(None, "Too many wrong passwords. Wait a few minutes and try again.")
+    if not form.is_valid():
+        return storefront_password_page(request, form)
+    try:
+        right = services.gate_password_try(ip=client_ip(request), password=form.cleaned_data["password"])
+    except services.Throttled as exc:
+        form.add_error(None, str(exc))
         return storefront_password_page(request, form, status=429)
-    if form.is_valid() and gate.gate_password_matches(form.cleaned_data["password"]):
+    if right:
         response = redirect(_safe_next(request, form.cleaned_data["next"], "home"))
         gate.gate_token_issue(response)
         return response
-    if "password" in form.cleaned_data:
-        throttle_fail(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
-        form.add_error("password", "That password is not correct.")
+    form.add_error("password", "That password is not correct.")
     return storefront_password_page(request, form)
 
 
@@ -439,11 +424,12 @@ def storefront_notify(request: HttpRequest) -> HttpResponse:
     notify_form = LaunchNotifyForm(request.POST)
     password_form = StorefrontPasswordForm(initial={"next": request.POST.get("next", "/")})
     ip = client_ip(request)
-    if throttle_blocked(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT * 4):
-        notify_form.add_error(None, "Too many requests. Wait a few minutes and try again.")
+    try:
+        services.launch_notify_throttle(ip=ip)
+    except services.Throttled as exc:
+        notify_form.add_error(None, str(exc))
         return storefront_password_page(request, password_form, status=429, notify_form=notify_form)
     if not notify_form.is_valid():
         return storefront_password_page(request, password_form, notify_form=notify_form)
-    throttle_fail(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
-    services.launch_subscriber_add(email=notify_form.cleaned_data["email"])
+    services.launch_subscriber_add(email=notify_form.cleaned_data["email"], ip=ip)
     return storefront_password_page(request, password_form, notified=True)
