@@ -212,3 +212,22 @@ class LaunchSubscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class DataExport(models.Model):
+    """A "download my data" file (GDPR articles 15 and 20): built by a task, kept until the next request.
+
+    The JSON lives in the row: a shopper's data is small, and the database is already private and backed up.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    content = models.TextField(blank=True)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes of the JSON file.")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"data export of {self.user_id} ({'ready' if self.finished_at else 'building'})"

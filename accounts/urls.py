@@ -24,5 +24,7 @@ urlpatterns = [
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/others/revoke/", views.sessions_revoke_others, name="sessions-revoke-others"),
     path("sessions/<uuid:public_id>/revoke/", views.session_revoke, name="session-revoke"),
+    path("data/", views.data_export_request, name="data-export"),
+    path("data/<str:token>/", views.data_export_download, name="data-export-download"),
     path("delete/", views.account_delete, name="delete"),
 ]

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import gate, selectors, services
+from accounts import exports, gate, selectors, services
 from accounts.forms import (
     AddressForm,
     ConfirmPasswordForm,
@@ -207,9 +207,16 @@ def email_confirm_resend(request: HttpRequest) -> HttpResponse:
 # --- Profile and address book ------------------------------------------------------------------
 
 
+def _data_export_context(request: HttpRequest) -> dict:
+    export = selectors.data_export_latest(user=request.user)
+    url = exports.data_export_path(export) if export and export.finished_at else ""
+    return {"data_export": export, "data_export_url": url}
+
+
 def _profile_context(request: HttpRequest, **extra) -> dict:
     return {
         "pending_confirmation": services.email_confirmation_pending(user=request.user),
+        **_data_export_context(request),
         "profile_form": ProfileForm(user=request.user),
         "address_form": AddressForm(),
         "addresses": selectors.address_list(user=request.user),
@@ -350,6 +357,35 @@ def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
         messages.success(request, f"{count} other session{'s' if count != 1 else ''} logged out.")
         return redirect("accounts:sessions")
     return _sessions_response(request)
+
+
+# --- The shopper's own data ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def data_export_request(request: HttpRequest) -> HttpResponse:
+    exports.data_export_request(user=request.user)
+    messages.info(
+        request,
+        "We are preparing the file with your data. It appears here in a moment (reload the page); "
+        "a large file is also sent to you by e-mail.",
+    )
+    return redirect(reverse("accounts:profile") + "#my-data")
+
+
+@never_cache
+@login_required
+@require_safe
+def data_export_download(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        export = exports.data_export_for_link(token=token, user=request.user)
+    except exports.ExportLinkInvalid as exc:
+        return render(request, "accounts/data_export_invalid.html", {"problem": str(exc)}, status=404)
+    response = HttpResponse(export.content, content_type="application/json")
+    stamp = export.finished_at.strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+    return response
 
 
 # --- Account deletion ---------------------------------------------------------------------------

@@ -28,6 +28,7 @@ class Message(models.Model):
         ORDER_REFUNDED = "order_refunded", "order refunded"
         EMAIL_CONFIRM = "email_confirm", "e-mail confirmation"
         ORDER_LINK = "order_link", "order link"
+        DATA_EXPORT = "data_export", "data export ready"
         TEST = "test", "test message"
 
     to = models.EmailField("recipient", max_length=254)

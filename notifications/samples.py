@@ -45,5 +45,11 @@ SAMPLES: dict[str, dict[str, Any]] = {
         "days": 3,
     },
     Message.Kind.ORDER_LINK: {**ORDER, "order_link": "/orders/link/sample-token/"},
+    Message.Kind.DATA_EXPORT: {
+        "name": "Ada Lovelace",
+        "download_path": "/accounts/data/sample-token/",
+        "days": 7,
+        "size_kb": 300,
+    },
     Message.Kind.TEST: {},
 }

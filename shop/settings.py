@@ -340,6 +340,9 @@ ORDER_LOOKUP_WINDOW = env.int("ORDER_LOOKUP_WINDOW", default=3600)
 ACCOUNT_EMAIL_CONFIRM_MAX_AGE = env.int("ACCOUNT_EMAIL_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
 # True: only accounts with a confirmed address check out (and no guest checkout, whose address nobody confirmed).
 CHECKOUT_REQUIRES_VERIFIED_EMAIL = env.bool("CHECKOUT_REQUIRES_VERIFIED_EMAIL", default=False)
+# "Download my data": files larger than this many bytes are also mailed as a link, valid this many seconds.
+ACCOUNT_EXPORT_MAIL_THRESHOLD = env.int("ACCOUNT_EXPORT_MAIL_THRESHOLD", default=256 * 1024)
+ACCOUNT_EXPORT_LINK_MAX_AGE = env.int("ACCOUNT_EXPORT_LINK_MAX_AGE", default=7 * 24 * 3600)
 
 # --- Cart (issue 6) -------------------------------------------------------------------------------
 # The most of one product a cart line may hold (also capped by stock).

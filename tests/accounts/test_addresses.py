@@ -160,8 +160,8 @@ def test_profile_page_queries_do_not_grow_with_addresses(logged_in, user, django
     settings.SESSION_ENGINE = "accounts.sessions.db"  # counts below are for the database engine
     for i in range(5):
         add(user, line1=f"{i} Street")
-    # session, user, the confirmation link waiting (if any), addresses, the header's cart badge
-    with django_assert_num_queries(5):
+    # session, user, the confirmation link waiting (if any), the latest data export, addresses, the cart badge
+    with django_assert_num_queries(6):
         response = logged_in.get("/accounts/profile/")
     assert response.text.count('class="address-card"') == 5
 
