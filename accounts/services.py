@@ -206,6 +206,18 @@ def user_change_password(*, request: HttpRequest, user: User, password: str) -> 
     session_revoke_others(user=user, keep_key=request.session.session_key)
 
 
+def login_failures_forget(*, user: User) -> int:
+    """Forget the failed logins typed for this account (django-axes' rows), from every address.
+
+    Called once the owner has proven the mailbox by resetting the password: behind an address shared with
+    an attacker (NAT, café wifi) that is their way through. Failures for other accounts from the same
+    address still count, so a sprayer stays stopped.
+    """
+    from axes.utils import reset
+
+    return reset(username=user.email.lower())
+
+
 def user_delete(*, user: User) -> None:
     """Remove a user's personal data: sessions (rows and cached copies), addresses, the user row."""
     with transaction.atomic():

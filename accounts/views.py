@@ -165,6 +165,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.session_revoke_all(user=form.user)
+        services.login_failures_forget(user=form.user)
         return response
 
 

@@ -1,10 +1,13 @@
+import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.core import mail
 from django.test import Client
 
 from tests.accounts.conftest import login
+from tests.notifications.conftest import drain_tasks
 
 T0 = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
@@ -64,6 +67,21 @@ def test_password_spraying_from_one_address_is_stopped(user, settings, password)
     statuses = [login(sprayer, email=f"victim{i}@example.org", password="Summer2026!").status_code for i in range(5)]
     assert statuses == [200, 200, 429, 429, 429]
     assert login(sprayer, password=password).status_code == 429
+
+
+@pytest.mark.django_db(transaction=True)  # the real worker delivers the reset mail
+def test_behind_the_attackers_address_the_owner_gets_through_by_resetting_the_password(user, settings):
+    settings.LOGIN_FAILURE_LIMIT = settings.AXES_FAILURE_LIMIT = 3
+    shared = Client(REMOTE_ADDR="198.51.100.20")  # one NAT address: the attacker and the owner
+    fail(shared, "shopper@example.org", 3)
+    assert login(shared).status_code == 429
+    shared.post("/accounts/password/reset/", {"email": "shopper@example.org"})
+    drain_tasks()
+    link = re.search(r"http://127.0.0.1:8000(/accounts/password/reset/\S+/)", mail.outbox[-1].body)[1]
+    form_page = shared.get(link, follow=True)
+    new = "brand-new-passphrase-9"
+    shared.post(form_page.redirect_chain[-1][0], {"new_password1": new, "new_password2": new})
+    assert login(shared, password=new).status_code == 302
 
 
 @pytest.mark.django_db
