@@ -273,3 +273,12 @@ def test_with_verified_addresses_required_guests_are_sent_to_log_in(client, prod
     member.email_verified_at = timezone.now()
     member.save()
     assert client.get("/checkout/").status_code == 200
+
+
+def test_every_mail_about_a_guest_order_carries_its_link(client, product, worker):
+    order = guest_order(client, product)
+    pay_page = client.get(f"/checkout/pay/{order.number}/").text
+    key = re.search(r'name="key" value="([^"]+)"', pay_page)[1]
+    client.post(f"/checkout/pay/{order.number}/", card_post(key))
+    for kind in (Message.Kind.ORDER_CONFIRMATION, Message.Kind.PAYMENT_RECEIPT):
+        assert Client().get(mailed_link(kind)).url == f"/orders/{order.number}/"
