@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import DataExport, User
+from accounts.tokens import signed_read
 from notifications.services import mail_enqueue
 
 LINK_SALT = "accounts.data-export"
@@ -106,12 +107,13 @@ def data_export_path(export: DataExport) -> str:
 
 def data_export_for_link(*, token: str, user: User) -> DataExport:
     """The finished export a download link names, if it is `user`'s and still valid."""
-    try:
-        pk = signing.loads(token, salt=LINK_SALT, max_age=settings.ACCOUNT_EXPORT_LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise ExportLinkInvalid("This download link has expired: ask for a new file in your profile.") from exc
-    except signing.BadSignature as exc:
-        raise ExportLinkInvalid("This download link is not valid.") from exc
+    pk = signed_read(
+        token,
+        salt=LINK_SALT,
+        max_age=settings.ACCOUNT_EXPORT_LINK_MAX_AGE,
+        invalid=ExportLinkInvalid("This download link is not valid."),
+        expired=ExportLinkInvalid("This download link has expired: ask for a new file in your profile."),
+    )
     export = DataExport.objects.filter(pk=pk, user=user).exclude(finished_at=None).first()
     if export is None:
         raise ExportLinkInvalid("This file is no longer available: ask for a new one in your profile.")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from accounts import gate
 from accounts.models import Address, EmailConfirmation, LaunchSubscriber, Session, User
 from accounts.throttle import throttle_blocked, throttle_fail
+from accounts.tokens import signed_read
 from analytics.services import events_forget_user
 from notifications.services import mail_enqueue
 
@@ -106,12 +107,13 @@ def email_confirmation_send(*, user: User, email: str) -> EmailConfirmation:
 
 def email_confirmation_check(*, token: str) -> EmailConfirmation:
     """The confirmation a link stands for, if it can still be used; ConfirmationInvalid/Expired otherwise."""
-    try:
-        pk = signing.loads(token, salt=CONFIRM_SALT, max_age=settings.ACCOUNT_EMAIL_CONFIRM_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise ConfirmationExpired("This confirmation link has expired. Ask for a new one.") from exc
-    except signing.BadSignature as exc:
-        raise ConfirmationInvalid("This confirmation link is not valid. Check that you copied all of it.") from exc
+    pk = signed_read(
+        token,
+        salt=CONFIRM_SALT,
+        max_age=settings.ACCOUNT_EMAIL_CONFIRM_MAX_AGE,
+        invalid=ConfirmationInvalid("This confirmation link is not valid. Check that you copied all of it."),
+        expired=ConfirmationExpired("This confirmation link has expired. Ask for a new one."),
+    )
     confirmation = EmailConfirmation.objects.select_related("user").filter(pk=pk).first()
     if confirmation is None or confirmation.confirmed_at is not None:
         raise ConfirmationInvalid("This confirmation link was already used.")

@@ -16,6 +16,7 @@ from django.http import HttpRequest
 from django.urls import reverse
 
 from accounts.throttle import throttle_blocked, throttle_fail
+from accounts.tokens import signed_read
 from notifications.services import mail_enqueue
 from orders.models import Order
 from orders.selectors import order_by_number_and_email
@@ -42,12 +43,13 @@ def order_link_path(order: Order) -> str:
 
 def order_link_number(token: str) -> str:
     """The order number inside a link token; LinkExpired or LinkInvalid otherwise."""
-    try:
-        return signing.loads(token, salt=LINK_SALT, max_age=settings.ORDER_LINK_MAX_AGE)
-    except signing.SignatureExpired as exc:
-        raise LinkExpired("This order link has expired.") from exc
-    except signing.BadSignature as exc:
-        raise LinkInvalid("This order link is not valid.") from exc
+    return signed_read(
+        token,
+        salt=LINK_SALT,
+        max_age=settings.ORDER_LINK_MAX_AGE,
+        invalid=LinkInvalid("This order link is not valid."),
+        expired=LinkExpired("This order link has expired."),
+    )
 
 
 def grant(request: HttpRequest, order: Order, how: str) -> None:

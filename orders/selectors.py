@@ -31,15 +31,6 @@ def order_status(*, scope: Q, number: str) -> Order:
     return Order.objects.select_related("invoice").filter(scope).get(number=number)
 
 
-def order_get_for_user(*, user, number: str) -> Order:
-    """The user's order (Order.DoesNotExist for anyone else's)."""
-    return order_get(scope=Q(user=user), number=number)
-
-
-def order_status_for_user(*, user, number: str) -> Order:
-    return order_status(scope=Q(user=user), number=number)
-
-
 def order_by_number_and_email(*, number: str, email: str) -> Order | None:
     """The order the lookup form describes, or None (the caller answers the same either way)."""
     return Order.objects.filter(number__iexact=number.strip(), email__iexact=email.strip()).first()

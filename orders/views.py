@@ -10,7 +10,7 @@ import secrets
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import REDIRECT_FIELD_NAME, login
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -89,8 +89,9 @@ def _to_cart(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(_cart_url()) if request.htmx else redirect(_cart_url())
 
 
-def _cart_or_redirect(request: HttpRequest):
-    """The cart's summary and its lines, or a redirect to the cart page when it cannot be checked out."""
+def _cart_or_redirect(request: HttpRequest, *, buyer: bool = False):
+    """The cart's summary and its lines, or a redirect: to the cart page when it cannot be checked out,
+    with `buyer` to the first step while nobody has said who buys."""
     cart = cart_get(request)
     summary = cart_summary(cart)
     if not summary.lines:
@@ -99,7 +100,8 @@ def _cart_or_redirect(request: HttpRequest):
     if summary.checkout_blocked:
         messages.warning(request, "Some items in your cart need your attention before you can check out.")
         return None, None, _to_cart(request)
-    return summary, summary.lines, None  # the same lines: no second query
+    away = _buyer_or_start(request) if buyer else None
+    return summary, summary.lines, away  # the same lines: no second query
 
 
 def _record_checkout_started(request: HttpRequest, summary: CartSummary) -> None:
@@ -142,7 +144,7 @@ def _may_check_out(request: HttpRequest) -> bool:
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_start(request: HttpRequest) -> HttpResponse:
     """Continue as a guest, log in or create an account; a member who may check out goes on."""
-    summary, _, away = _cart_or_redirect(request)
+    _, _, away = _cart_or_redirect(request)
     if away:
         return away
     if request.user.is_authenticated and _may_check_out(request):
@@ -154,17 +156,13 @@ def checkout_start(request: HttpRequest) -> HttpResponse:
             _save_state(request, guest_email=form.cleaned_data["email"])
             return redirect("orders:checkout")
         return _step(request, "start", {"form": form, "guests_welcome": True}, status=_error_status(request))
-    ctx = {"form": form, "guests_welcome": guests_welcome, "next_field": REDIRECT_FIELD_NAME}
-    return _step(request, "start", ctx)
+    return _step(request, "start", {"form": form, "guests_welcome": guests_welcome})
 
 
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_address(request: HttpRequest) -> HttpResponse:
-    summary, _, away = _cart_or_redirect(request)
-    if away:
-        return away
-    away = _buyer_or_start(request)
+    summary, _, away = _cart_or_redirect(request, buyer=True)
     if away:
         return away
     _record_checkout_started(request, summary)
@@ -197,10 +195,7 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_shipping(request: HttpRequest) -> HttpResponse:
-    _, _, away = _cart_or_redirect(request)
-    if away:
-        return away
-    away = _buyer_or_start(request)
+    _, _, away = _cart_or_redirect(request, buyer=True)
     if away:
         return away
     state = _state(request)
@@ -420,14 +415,19 @@ def _guest_context(request: HttpRequest, order: Order, claim_form: ClaimForm | N
     }
 
 
+def _viewed_order(request: HttpRequest, number: str) -> Order:
+    """The order in the URL within what `order_viewer` allowed, or 404."""
+    try:
+        return selectors.order_get(scope=request.order_scope, number=number)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
 @never_cache
 @order_viewer
 @require_safe
 def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        order = selectors.order_get(scope=request.order_scope, number=number)
-    except Order.DoesNotExist:
-        raise Http404("No such order.") from None
+    order = _viewed_order(request, number)
     return render(request, "orders/invoice.html", {"order": order, "invoice": order.invoice})
 
 
@@ -480,10 +480,7 @@ def order_lookup(request: HttpRequest) -> HttpResponse:
 @require_POST
 def order_claim(request: HttpRequest, number: str) -> HttpResponse:
     """ "Save my details, set a password": the guest becomes an account that owns the order."""
-    try:
-        order = selectors.order_get(scope=request.order_scope, number=number)
-    except Order.DoesNotExist:
-        raise Http404("No such order.") from None
+    order = _viewed_order(request, number)
     if order.user_id is not None or request.user.is_authenticated:
         return redirect(order)
     form = ClaimForm(request.POST, email=order.email)
