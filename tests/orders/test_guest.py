@@ -282,3 +282,17 @@ def test_every_mail_about_a_guest_order_carries_its_link(client, product, worker
     client.post(f"/checkout/pay/{order.number}/", card_post(key))
     for kind in (Message.Kind.ORDER_CONFIRMATION, Message.Kind.PAYMENT_RECEIPT):
         assert Client().get(mailed_link(kind)).url == f"/orders/{order.number}/"
+
+
+def test_the_pipeline_refuses_a_guest_without_an_address_and_keeps_nothing(product):
+    from orders.pipeline import Checkout, CheckoutError, checkout_lines, checkout_place, checkout_quote, checkout_totals
+
+    cart = Cart.objects.create(token="guest-token")
+    CartLine.objects.create(cart=cart, product=product, quantity=1, price_seen=product.price)
+    lines = checkout_lines(cart)
+    quote = checkout_quote(lines, checkout_totals(lines, "standard"))
+    checkout = Checkout(user=None, email="", cart=cart, address=dict(ADDRESS), shipping="standard", quote=quote)
+    with pytest.raises(CheckoutError, match="Enter your e-mail address"):
+        checkout_place(checkout)
+    product.refresh_from_db()
+    assert (Order.objects.count(), product.stock, cart.lines.count()) == (0, 5, 1)
