@@ -20,8 +20,10 @@ def add_to_cart_and_register(page, live_server, email):
     expect(page.get_by_role("button", name=re.compile(r"In cart"))).to_be_visible()
     page.goto(live_server.url + "/cart/")
     page.get_by_role("link", name="Check out").click()
-    # Anonymous: log in or register, and come back with the cart.
+    # Anonymous: the start step offers guest, log in or register; register and come back with the cart.
     page.get_by_role("link", name="Create an account").click()
+    # The start step has an e-mail field too: fill only once the registration page is there.
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
