@@ -21,7 +21,6 @@ from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications import tasks
 from notifications.models import Message
 
 logger = logging.getLogger(__name__)
@@ -133,6 +132,9 @@ def mail_enqueue(
 
 
 def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:
+    # The task module imports this one: importing it here, not at the top, keeps the two apart.
+    from notifications import tasks
+
     task = tasks.deliver_message if run_after is None else tasks.deliver_message.using(run_after=run_after)
     task.enqueue(message_id)
 

@@ -145,7 +145,7 @@ def test_cache_url_pointing_at_redis_uses_a_working_redis_cache():
     result = run([sys.executable, "-c", code], {**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/15"})
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["RedisCache", "ok"]
+    assert result.stdout.split() == ["DegradingRedisCache", "ok"]
 
 
 def test_db_pool_max_size_0_keeps_persistent_connections_instead_of_a_pool():
