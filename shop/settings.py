@@ -309,6 +309,8 @@ NOTIFY_RATE_PER_RECIPIENT_HOUR = env.int("NOTIFY_RATE_PER_RECIPIENT_HOUR", defau
 NOTIFY_RATE_TOTAL_HOUR = env.int("NOTIFY_RATE_TOTAL_HOUR", default=1000)
 NOTIFY_SENDING_TIMEOUT = env.int("NOTIFY_SENDING_TIMEOUT", default=600)
 NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)
+# A task worker that lost the database retries after 1 s, doubling up to this many seconds.
+WORKER_BACKOFF_MAX_SECONDS = env.float("WORKER_BACKOFF_MAX_SECONDS", default=30.0)
 
 # --- Orders and payments (issue 7) ------------------------------------------------------------------
 # The payment provider (orders/gateways/): "sandbox" moves no money and needs nothing else.

@@ -9,7 +9,7 @@ pages per visitor, so it runs in seconds on SQLite and PostgreSQL alike.
 
 from collections import deque
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlsplit
 
 import pytest
 from django.test import Client
@@ -160,7 +160,11 @@ class Fuzzer:
                 else:
                     self.send("get", action, raw_query(pairs))
             duplicated = [*fields, (name, "1"), (name, "%00")]
-            self.send(form["method"], action, *(("", raw_query(duplicated)) if form["method"] == "post" else (raw_query(duplicated),)))
+            self.send(
+                form["method"],
+                action,
+                *(("", raw_query(duplicated)) if form["method"] == "post" else (raw_query(duplicated),)),
+            )
         if form["method"] == "post":
             self.send("post", action, body=raw_query([(n, v) for n, v in fields if n == "csrfmiddlewaretoken"]))
 
