@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.test import Client, override_settings
 
 from accounts.models import Session, User
+from bench.servers import RedisServer
 from tests.factories import make_product
-from tests.redis_server import RedisServer
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 NOWHERE = "redis://127.0.0.1:15499/0"
