@@ -1,8 +1,8 @@
 """gunicorn settings: `gunicorn -c gunicorn.conf.py shop.wsgi`. Every value can be set from the environment.
 
 Defaults chosen for running behind a balancer (docs/operations.md, "Web processes"):
-- gthread workers: a worker's main thread keeps accepting and parks slow or idle connections in its
-  poller, so slow clients and requests waiting on the database do not hold the whole process;
+- gthread workers: requests waiting on the database do not hold the whole process (slow clients are
+  the job of the buffering proxy that must sit in front: haproxy or nginx);
 - SIGTERM first drains (`/readyz` answers 503 for GUNICORN_DRAIN_SECONDS, everything else is still
   served), then stops gracefully: the balancer has moved new requests elsewhere by then;
 - GUNICORN_HEALTH_BIND: an optional tiny listener in the master answering `/healthz` even while every
