@@ -110,7 +110,7 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
 class Browser:
     """Its own cookie jar; every answer is (status, Location, body, the instance that served it)."""
 
-    def __init__(self, base: str, stats: "Stats | None" = None):
+    def __init__(self, base: str, stats: "Stats | Load | None" = None):
         self.base, self.stats = base, stats
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar), _NoRedirects)
@@ -188,12 +188,16 @@ class Load:
         self.stats = Stats()
         self.running = False
 
+    def record(self, status: int, seconds: float) -> None:
+        """An answer counts in the phase in which it arrived."""
+        self.stats.record(status, seconds)
+
     def _visit(self, n: int) -> None:
         browser = Browser(self.base)
         browser.get("/")
+        browser.stats = self
         step = 0
         while self.running:
-            browser.stats = self.stats
             step += 1
             path = self.paths[(n + step) % len(self.paths)]
             if step % 4 == 0:
