@@ -1,8 +1,28 @@
-"""Cross-cutting response rules: private pages are never stored, and the browser features we never use are off."""
+"""Cross-cutting rules: no control characters in paths, private pages never stored, unused browser features off."""
+
+import re
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
 from django.utils.cache import add_never_cache_headers
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ControlCharactersMiddleware:
+    """A path with a NUL byte or another control character names no page: 404 before any view runs.
+
+    Views take path segments (order numbers, slugs) to the database, and PostgreSQL refuses a NUL byte in
+    text with an error; no URL of the shop contains such characters, so one rule covers every route.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if CONTROL_CHARACTERS.search(request.path_info):
+            return HttpResponseNotFound("Not found.", content_type="text/plain")
+        return self.get_response(request)
 
 
 class PrivatePagesMiddleware:

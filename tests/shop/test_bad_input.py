@@ -27,6 +27,9 @@ def test_add_to_cart_with_a_good_next_goes_there(client):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/orders/%00/", "/orders/%00/invoice/", "/checkout/pay/%00/", "/orders/a%00b/"])
-def test_a_nul_byte_in_an_order_number_is_a_404(admin_client, path):
+@pytest.mark.parametrize(
+    "path",
+    ["/orders/%00/", "/orders/%00/invoice/", "/checkout/pay/%00/", "/orders/a%00b/", "/products/a%1Fb/", "/%7F"],
+)
+def test_a_control_character_in_a_path_is_a_404(admin_client, path):
     assert admin_client.get(path).status_code == 404
