@@ -123,7 +123,7 @@ class Browser:
         if body is not None:
             headers["Origin"] = self.base
         request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310 - loopback
-        started = time.monotonic()
+        started, sink = time.monotonic(), self.stats.current() if self.stats is not None else None
         try:
             with self.opener.open(request, timeout=timeout) as response:
                 answer = (response.status, "", response.read().decode(errors="replace"))
@@ -135,8 +135,8 @@ class Browser:
         except (OSError, urllib.error.URLError) as exc:
             answer, server = (0, "", f"{type(exc).__name__}: {exc}"), ""
         self.served_by.append(server)
-        if self.stats is not None:
-            self.stats.record(answer[0], time.monotonic() - started)
+        if sink is not None:
+            sink.record(answer[0], time.monotonic() - started)
         return answer
 
     def get(self, path: str) -> tuple[int, str, str]:
@@ -167,6 +167,9 @@ class Stats:
             self.statuses[status] += 1
             self.latencies.append(seconds)
 
+    def current(self) -> "Stats":
+        return self
+
     @property
     def requests(self) -> int:
         return sum(self.statuses.values())
@@ -188,9 +191,9 @@ class Load:
         self.stats = Stats()
         self.running = False
 
-    def record(self, status: int, seconds: float) -> None:
-        """An answer counts in the phase in which it arrived."""
-        self.stats.record(status, seconds)
+    def current(self) -> Stats:
+        """Where a request sent now is counted: in the phase in which it was sent."""
+        return self.stats
 
     def _visit(self, n: int) -> None:
         browser = Browser(self.base)
@@ -667,10 +670,9 @@ def main() -> int:
             prober.start()
             setup.pg.stop("fast")
             time.sleep(seconds)
+            setup.pg.start()  # returns once the server accepts connections
             outage = load.phase()
-            setup.pg.start()
-            rows.append(("PostgreSQL down", outage, "errors expected"))
-            load.phase()  # from here the database answers
+            rows.append(("PostgreSQL down", outage, "errors expected (counted by when sent)"))
             time.sleep(seconds + 2)
             stop.set()
             prober.join()
