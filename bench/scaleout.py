@@ -663,6 +663,7 @@ def main() -> int:
             setup.redis.start()
             time.sleep(1)
             rows.append(("Redis back", load.phase(), ""))
+            time.sleep(0.5)  # the Redis phase's last requests finish before PostgreSQL is stopped under them
             figures.append(("responses ≥ 500 with Redis down", str(redis_down.failed), redis_down.failed == 0))
 
             stop, latencies, health_failures = threading.Event(), [], []

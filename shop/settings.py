@@ -129,6 +129,13 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # Django passes this to psycopg_pool as check=ConnectionPool.check_connection: a connection the
         # server closed (restart, failover) is replaced before a request gets it.
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # psycopg_pool retries a failed connection after 1 s, doubling each time: after a few seconds'
+        # outage its next try may come seconds after the server is back, and requests time out waiting
+        # for it (bench/scaleout.py showed it). Retry at a steady pace instead (the pool adds jitter).
+        from psycopg_pool.base import AttemptWithBackoff
+
+        AttemptWithBackoff.INITIAL_DELAY = env.float("DB_POOL_RECONNECT_DELAY", default=0.5)
+        AttemptWithBackoff.DELAY_BACKOFF = 1.0
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
