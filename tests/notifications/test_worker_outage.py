@@ -61,6 +61,7 @@ def test_workers_survive_a_database_restart_and_an_smtp_outage_and_send_each_mai
         NOTIFY_SENDING_TIMEOUT="15",
         NOTIFY_RATE_PER_RECIPIENT_HOUR="0",
         WORKER_BACKOFF_MAX_SECONDS="2",
+        DB_POOL_TIMEOUT="1",  # shorter than the outage: the workers do see OperationalError
         ANALYTICS_ROLLUP_INTERVAL="0",
         LOG_LEVEL="WARNING",
     )
