@@ -54,25 +54,22 @@ class OutageProofWorker(Worker):
     """db_worker's loop, resumed after a lost database instead of exiting with it."""
 
     def run(self) -> None:
-        wait, down_since = 1.0, None
         while self.running:
             try:
                 super().run()
                 return
             except (OperationalError, InterfaceError) as exc:
-                if down_since is None:
-                    down_since = time.monotonic()
-                    logger.warning("database unavailable, worker waiting", extra={"error": str(exc).strip()})
-            connections.close_all()
+                logger.warning("database unavailable, worker waiting", extra={"error": str(exc).strip()})
             self.startup_delay = False
-            time.sleep(wait)
-            wait = min(wait * 2, settings.WORKER_BACKOFF_MAX_SECONDS)
-            if self._database_answers():
-                logger.warning(
-                    "database available again, worker resumes",
-                    extra={"outage_seconds": round(time.monotonic() - down_since, 1)},
-                )
-                wait, down_since = 1.0, None
+            down_since, wait = time.monotonic(), 1.0
+            connections.close_all()
+            while self.running and not self._database_answers():
+                time.sleep(wait)
+                wait = min(wait * 2, settings.WORKER_BACKOFF_MAX_SECONDS)
+            logger.warning(
+                "database available again, worker resumes",
+                extra={"outage_seconds": round(time.monotonic() - down_since, 1)},
+            )
 
     @staticmethod
     def _database_answers() -> bool:
