@@ -412,7 +412,9 @@ TOTALS = """
 import json
 from catalog.models import Product
 from notifications.models import Message
-from orders.models import Order, Payment, SandboxCharge
+from django.db.models import Sum
+from orders.models import Order, Payment
+from sandbox.models import SandboxCharge
 racer = Product.objects.get(sku="SC-RACE")
 print(json.dumps({
     "orders": Order.objects.count(),
@@ -420,7 +422,7 @@ print(json.dumps({
     "race_units": sum(o.lines.get(product=racer).quantity for o in Order.objects.filter(lines__product=racer)),
     "race_stock": racer.stock,
     "negative_stock": Product.objects.filter(stock__lt=0).count(),
-    "charges": SandboxCharge.objects.count(),
+    "charges": SandboxCharge.objects.aggregate(n=Sum("confirmations"))["n"] or 0,
     "payments_succeeded": Payment.objects.filter(status="succeeded").count(),
     "mails": Message.objects.count(),
     "mails_sent": Message.objects.filter(status="sent").count(),
@@ -464,15 +466,14 @@ def to_review(browser: Browser, product_path: str) -> str:
 
 
 def pay(browser: Browser, pay_path: str) -> str:
-    """The pay step, today's flow: the card form on our page, answered with a redirect to the order page.
-
-    The one function to change when payment moves to the provider's hosted page: start the payment, submit
-    a test card on the sandbox's page, follow the redirect back (webhooks then arrive through the task queue).
-    Returns the order page's path.
-    """
+    """The pay step: Pay on our page (no card input), the test card on the sandbox provider's hosted page,
+    then back at our return URL, which answers with the order page. Returns the order page's path."""
     _, _, page = expect(browser.get(pay_path), 200, "pay page")
-    answer = browser.submit(page, pay_path, holder="Ada Lovelace", number=CARD, expiry="12/39", cvc="123")
-    return expect(answer, 302, "pay")[1]
+    provider = expect(browser.submit(page, pay_path), 302, "pay")[1]
+    assert provider.startswith("/sandbox-pay/"), f"pay did not lead to the provider's page: {provider}"
+    _, _, page = expect(browser.get(provider), 200, "provider's page")
+    back = urllib.parse.urlsplit(expect(browser.submit(page, provider, number=CARD), 302, "card")[1])
+    return expect(browser.send(f"{back.path}?{back.query}"), 302, "return from the provider")[1]
 
 
 def journey(base: str, product_path: str) -> dict:
@@ -758,6 +759,13 @@ def main() -> int:
                 f"{totals['mails']} queued, {totals['mails_sent']} sent, {len(setup.smtp.received)} received, "
                 f"{lost} lost, {duplicated} duplicated",
                 lost == 0 and duplicated == 0 and totals["mails_sent"] == totals["mails"],
+            )
+        )
+        figures.append(
+            (
+                "charges at the provider",
+                f"{totals['charges']} charged, {totals['payments_succeeded']} payments succeeded",
+                totals["charges"] == totals["payments_succeeded"],
             )
         )
         workers_alive = sum(worker.poll() is None for worker in setup.workers)
