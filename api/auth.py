@@ -28,11 +28,15 @@ def _throttled(wait: int) -> ApiProblem:
 
 
 class TokenAuth(HttpBearer):
-    """Runs before every operation: body size, per-IP limit, the token (if any), per-token limit.
+    """Runs before every operation: body size, per-IP limit, the token, per-token limit.
 
-    Without an Authorization header the caller is anonymous; operations that need a token say so with
-    `require`. A bad token is always a 401, never silently anonymous.
+    With `required=False` (catalog reads, registration, login) a caller without an Authorization header
+    is anonymous. A bad token is always a 401, never silently anonymous.
     """
+
+    def __init__(self, *, required: bool = True):
+        super().__init__()
+        self.required = required
 
     def __call__(self, request: HttpRequest) -> Principal:
         length = request.META.get("CONTENT_LENGTH") or "0"
@@ -43,6 +47,8 @@ class TokenAuth(HttpBearer):
             raise _throttled(wait)
         header = request.headers.get("Authorization", "")
         if not header:
+            if self.required:
+                raise ApiProblem(401, "A valid bearer token is required.", headers={"WWW-Authenticate": "Bearer"})
             principal = Principal(ip=ip)
         else:
             scheme, _, value = header.partition(" ")
@@ -86,3 +92,7 @@ def own_user_id(request: HttpRequest, uid: int, scope: str) -> User:
     if principal.user.pk != uid:
         raise ApiProblem(404, "Not found.")
     return principal.user
+
+
+# For operations open to anonymous callers.
+PUBLIC = TokenAuth(required=False)

@@ -27,6 +27,10 @@ EmailStr = Annotated[str, StringConstraints(strip_whitespace=True, max_length=25
 Id = Annotated[int, Field(ge=1, le=2**53)]
 
 
+# The error statuses the API answers (as problem details); documented on every operation.
+ERRORS = frozenset({400, 401, 403, 404, 409, 413, 422, 429})
+
+
 class In(Schema):
     model_config = ConfigDict(extra="forbid")
 

@@ -2,31 +2,30 @@
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Router
-from ninja.responses import codes_4xx
+from ninja import Router, Status
 
 from api import services
-from api.auth import require_token
+from api.auth import PUBLIC, require_token
 from api.errors import ApiProblem
-from api.schemas import LoginIn, Problem, TokenOut
+from api.schemas import ERRORS, LoginIn, Problem, TokenOut
 
 router = Router(tags=["auth"])
 
 
-@router.post("/auth/session", response={201: TokenOut, codes_4xx: Problem}, summary="Log in: a session token")
+@router.post("/auth/session", response={201: TokenOut, ERRORS: Problem}, summary="Log in: a session token", auth=PUBLIC)
 def session_login(request: HttpRequest, body: LoginIn):
     # Failures count towards login throttling; once locked out, django-axes answers 429 (a problem).
     new = services.session_token_login(request=request, email=body.email, password=body.password)
     if new is None:
         raise ApiProblem(401, "Wrong e-mail address or password.")
-    return 201, _token_out(new)
+    return Status(201, _token_out(new))
 
 
-@router.delete("/auth/session", response={204: None, codes_4xx: Problem}, summary="Log out: revoke this token")
+@router.delete("/auth/session", response={204: None, ERRORS: Problem}, summary="Log out: revoke this token")
 def session_logout(request: HttpRequest):
     principal = require_token(request)
     services.token_revoke(user=principal.user, token_id=principal.token.pk)
-    return 204, None
+    return Status(204, None)
 
 
 def _token_out(new: services.NewToken) -> TokenOut:

@@ -2,14 +2,13 @@
 
 from django.conf import settings
 from django.http import HttpRequest
-from ninja import Router
-from ninja.responses import codes_4xx
+from ninja import Router, Status
 
 from api.auth import own_user_id
 from api.errors import ApiProblem
 from api.http import idempotent
 from api.models import Scope
-from api.schemas import CartChangeOut, CartItemIn, CartItemOut, CartItemUpdate, CartOut, CartProblem, Problem
+from api.schemas import ERRORS, CartChangeOut, CartItemIn, CartItemOut, CartItemUpdate, CartOut, CartProblem, Problem
 from cart import services as cart_services
 from cart.models import Cart, CartLine
 from catalog.models import Product
@@ -40,7 +39,7 @@ def _change_out(change: cart_services.LineChange) -> CartChangeOut:
     )
 
 
-@router.get("/user/{uid}/cart/", response={200: CartOut, codes_4xx: Problem}, summary="The cart's items")
+@router.get("/user/{uid}/cart/", response={200: CartOut, ERRORS: Problem}, summary="The cart's items")
 def cart_detail(request: HttpRequest, uid: int):
     summary = cart_services.cart_summary(_cart(request, uid))
     return CartOut(
@@ -52,9 +51,7 @@ def cart_detail(request: HttpRequest, uid: int):
     )
 
 
-@router.post(
-    "/user/{uid}/cart/", response={201: CartChangeOut, codes_4xx: Problem}, summary="Put a product in the cart"
-)
+@router.post("/user/{uid}/cart/", response={201: CartChangeOut, ERRORS: Problem}, summary="Put a product in the cart")
 @idempotent
 def cart_add(request: HttpRequest, uid: int, body: CartItemIn):
     cart = _cart(request, uid, create=True)
@@ -64,7 +61,7 @@ def cart_add(request: HttpRequest, uid: int, body: CartItemIn):
     return 201, _change_out(cart_services.line_add(cart, product, body.quantity))
 
 
-@router.get("/user/{uid}/cart/{item_id}", response={200: CartItemOut, codes_4xx: Problem})
+@router.get("/user/{uid}/cart/{item_id}", response={200: CartItemOut, ERRORS: Problem})
 def cart_item(request: HttpRequest, uid: int, item_id: int):
     summary = cart_services.cart_summary(_cart(request, uid))
     for line, problems in summary.rows:
@@ -73,9 +70,7 @@ def cart_item(request: HttpRequest, uid: int, item_id: int):
     raise ApiProblem(404, "That item is not in your cart.")
 
 
-@router.put(
-    "/user/{uid}/cart/{item_id}", response={200: CartChangeOut, codes_4xx: Problem}, summary="Change the quantity"
-)
+@router.put("/user/{uid}/cart/{item_id}", response={200: CartChangeOut, ERRORS: Problem}, summary="Change the quantity")
 def cart_item_update(request: HttpRequest, uid: int, item_id: int, body: CartItemUpdate):
     cart = _cart(request, uid)
     if cart is None:
@@ -83,10 +78,10 @@ def cart_item_update(request: HttpRequest, uid: int, item_id: int, body: CartIte
     return _change_out(cart_services.line_set_quantity(cart, item_id, body.quantity))
 
 
-@router.delete("/user/{uid}/cart/{item_id}", response={204: None, codes_4xx: Problem}, summary="Remove the item")
+@router.delete("/user/{uid}/cart/{item_id}", response={204: None, ERRORS: Problem}, summary="Remove the item")
 def cart_item_delete(request: HttpRequest, uid: int, item_id: int):
     cart = _cart(request, uid)
     if cart is None:
         raise ApiProblem(404, "That item is not in your cart.")
     cart_services.line_remove(cart, item_id)
-    return 204, None
+    return Status(204, None)

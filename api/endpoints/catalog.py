@@ -5,15 +5,14 @@ from typing import Literal
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from ninja import Query, Router, Schema
-from ninja.responses import codes_4xx
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from api.auth import require
+from api.auth import PUBLIC, require
 from api.errors import ApiProblem
 from api.http import etag, idempotent, not_modified
 from api.models import Scope
-from api.schemas import CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate
+from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate
 from catalog import services as catalog_services
 from catalog.forms import PER_PAGE_DEFAULT, PER_PAGE_MAX, Q_MAX_LENGTH, list_params
 from catalog.models import Product, ProductImage
@@ -63,7 +62,7 @@ def product_out(product: Product) -> ProductOut:
     )
 
 
-@router.get("/products/", response={200: ProductPage, codes_4xx: Problem}, summary="List products")
+@router.get("/products/", response={200: ProductPage, ERRORS: Problem}, summary="List products", auth=PUBLIC)
 def products(request: HttpRequest, response: HttpResponse, filters: Query[ProductFilters]):
     _reader(request)
     version = catalog_version()
@@ -86,7 +85,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     )
 
 
-@router.get("/product/{product_id}", response={200: ProductOut, codes_4xx: Problem})
+@router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC)
 def product_detail(request: HttpRequest, response: HttpResponse, product_id: int):
     staff = _reader(request)
     version = catalog_version()
@@ -107,7 +106,7 @@ def product_detail(request: HttpRequest, response: HttpResponse, product_id: int
     return product_out(product)
 
 
-@router.get("/categories/", response={200: list[CategoryOut], codes_4xx: Problem}, summary="List categories")
+@router.get("/categories/", response={200: list[CategoryOut], ERRORS: Problem}, summary="List categories", auth=PUBLIC)
 def categories(request: HttpRequest, response: HttpResponse):
     _reader(request)
     version = catalog_version()
@@ -127,7 +126,7 @@ def _staff_product(request: HttpRequest, product_id: int) -> Product:
     return product
 
 
-@router.post("/product/", response={201: ProductOut, codes_4xx: Problem}, summary="Create a product (staff)")
+@router.post("/product/", response={201: ProductOut, ERRORS: Problem}, summary="Create a product (staff)")
 @idempotent
 def product_create(request: HttpRequest, body: ProductIn):
     require(request, Scope.CATALOG_WRITE)
@@ -135,15 +134,15 @@ def product_create(request: HttpRequest, body: ProductIn):
     return 201, product_out(product)
 
 
-@router.put("/product/{product_id}", response={200: ProductOut, codes_4xx: Problem}, summary="Change a product (staff)")
+@router.put("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, summary="Change a product (staff)")
 def product_update(request: HttpRequest, product_id: int, body: ProductUpdate):
     product = _staff_product(request, product_id)
     return product_out(catalog_services.product_save(product, body.model_dump(exclude_unset=True)))
 
 
-@router.delete("/product/{product_id}", response={204: None, codes_4xx: Problem}, summary="Delete a product (staff)")
+@router.delete("/product/{product_id}", response={204: None, ERRORS: Problem}, summary="Delete a product (staff)")
 def product_delete(request: HttpRequest, product_id: int):
     """Soft: the product is archived (hidden, kept for orders); staff can restore it in the admin."""
     product = _staff_product(request, product_id)
     catalog_services.product_archive(Product.objects.filter(pk=product.pk))
-    return 204, None
+    return Status(204, None)

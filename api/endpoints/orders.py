@@ -3,13 +3,12 @@
 from django.core.paginator import Paginator
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.responses import codes_4xx
 from pydantic import Field
 
 from api.auth import require
 from api.errors import ApiProblem
 from api.models import Scope
-from api.schemas import OrderDetailOut, OrderLineOut, OrderOut, OrderPage, Problem
+from api.schemas import ERRORS, OrderDetailOut, OrderLineOut, OrderOut, OrderPage, Problem
 from orders import selectors as order_selectors
 from orders.models import Order
 
@@ -39,7 +38,7 @@ def order_out(order: Order, cls: type[OrderOut] = OrderOut, **extra) -> OrderOut
     )
 
 
-@router.get("/orders/", response={200: OrderPage, codes_4xx: Problem}, summary="The caller's orders, newest first")
+@router.get("/orders/", response={200: OrderPage, ERRORS: Problem}, summary="The caller's orders, newest first")
 def orders(request: HttpRequest, paging: Query[OrderPaging]):
     user = require(request, Scope.CART).user
     page = Paginator(order_selectors.order_list_for_user(user=user), paging.per_page).get_page(paging.page)
@@ -52,7 +51,7 @@ def orders(request: HttpRequest, paging: Query[OrderPaging]):
     )
 
 
-@router.get("/orders/{number}", response={200: OrderDetailOut, codes_4xx: Problem})
+@router.get("/orders/{number}", response={200: OrderDetailOut, ERRORS: Problem})
 def order_detail(request: HttpRequest, number: str):
     user = require(request, Scope.CART).user
     try:

@@ -4,7 +4,6 @@ from datetime import date
 
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from ninja.responses import codes_4xx
 from pydantic import Field
 
 from analytics import selectors as analytics_selectors
@@ -15,7 +14,7 @@ from api.auth import require
 from api.errors import ApiProblem
 from api.http import idempotent
 from api.models import Scope
-from api.schemas import Accepted, EmailIn, EmailOut, LogIn, LogReport, Problem
+from api.schemas import ERRORS, Accepted, EmailIn, EmailOut, LogIn, LogReport, Problem
 from notifications import services as mail_services
 from notifications.models import Message
 
@@ -24,7 +23,7 @@ router = Router(tags=["statistics and e-mail"])
 API_MAIL_KINDS = (Message.Kind.TEST, Message.Kind.WELCOME)
 
 
-@router.post("/log", response={202: Accepted, codes_4xx: Problem}, summary="Log an action")
+@router.post("/log", response={202: Accepted, ERRORS: Problem}, summary="Log an action")
 def log_action(request: HttpRequest, body: LogIn):
     """Shoppers log their own actions; staff tokens may log for any user id."""
     user = require(request, Scope.STATS_WRITE).user
@@ -53,7 +52,7 @@ class Period(Schema):
     end: date | None = Field(None, alias="to")
 
 
-@router.get("/log", response={200: LogReport, codes_4xx: Problem}, summary="Daily figures (internal network, staff)")
+@router.get("/log", response={200: LogReport, ERRORS: Problem}, summary="Daily figures (internal network, staff)")
 def log_report(request: HttpRequest, period: Query[Period]):
     # Outside ANALYTICS_ALLOWED_IPS the endpoint does not exist, as the HTML report.
     if not ip_allowed(request.auth.ip):
@@ -68,7 +67,7 @@ def log_report(request: HttpRequest, period: Query[Period]):
     return LogReport(start=chosen.start.isoformat(), end=chosen.end.isoformat(), days=rows)
 
 
-@router.post("/send_email/", response={202: EmailOut, codes_4xx: Problem}, summary="Send an e-mail (staff)")
+@router.post("/send_email/", response={202: EmailOut, ERRORS: Problem}, summary="Send an e-mail (staff)")
 @idempotent
 def send_email(request: HttpRequest, body: EmailIn):
     """Queued in the outbox: delivered by a worker within its rate limits (bulk mail over a limit is dropped).

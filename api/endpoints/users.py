@@ -1,16 +1,15 @@
 """Users: register (anyone), read, change and delete one's own account (staff may read any)."""
 
 from django.http import HttpRequest
-from ninja import Router
-from ninja.responses import codes_4xx
+from ninja import Router, Status
 
 from accounts import services as account_services
 from accounts.models import User
-from api.auth import require
+from api.auth import PUBLIC, require
 from api.errors import ApiProblem
 from api.http import idempotent
 from api.models import Scope
-from api.schemas import Created, PasswordIn, Problem, UserIn, UserOut, UserUpdate
+from api.schemas import ERRORS, Created, PasswordIn, Problem, UserIn, UserOut, UserUpdate
 
 router = Router(tags=["users"])
 
@@ -27,19 +26,19 @@ def _user_for(request: HttpRequest, uid: int, *, read: bool = False) -> User:
     raise ApiProblem(404, "Not found.")
 
 
-@router.post("/user/", response={201: Created, codes_4xx: Problem}, summary="Register a user")
+@router.post("/user/", response={201: Created, ERRORS: Problem}, summary="Register a user", auth=PUBLIC)
 @idempotent
 def user_create(request: HttpRequest, body: UserIn):
     user = account_services.user_register(email=body.email, password=body.password, name=body.name)
     return 201, Created(id=user.pk)
 
 
-@router.get("/user/{uid}", response={200: UserOut, codes_4xx: Problem})
+@router.get("/user/{uid}", response={200: UserOut, ERRORS: Problem})
 def user_detail(request: HttpRequest, uid: int):
     return _user_for(request, uid, read=True)
 
 
-@router.put("/user/{uid}", response={200: UserOut, codes_4xx: Problem}, summary="Change name or e-mail")
+@router.put("/user/{uid}", response={200: UserOut, ERRORS: Problem}, summary="Change name or e-mail")
 def user_update(request: HttpRequest, uid: int, body: UserUpdate):
     user = _user_for(request, uid)
     email = body.email if body.email is not None else user.email
@@ -51,10 +50,10 @@ def user_update(request: HttpRequest, uid: int, body: UserUpdate):
     return account_services.user_update_profile(user=user, name=name, email=email)
 
 
-@router.delete("/user/{uid}", response={204: None, codes_4xx: Problem}, summary="Delete the account")
+@router.delete("/user/{uid}", response={204: None, ERRORS: Problem}, summary="Delete the account")
 def user_delete(request: HttpRequest, uid: int, body: PasswordIn):
     user = _user_for(request, uid)
     if not user.check_password(body.password):
         raise ApiProblem(403, "Deleting the account needs the current password.")
     account_services.user_delete(user=user)
-    return 204, None
+    return Status(204, None)

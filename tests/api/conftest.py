@@ -38,14 +38,14 @@ class Api:
         return headers
 
     def request(self, method: str, path: str, body=None, *, raw: bytes | None = None, **headers):
+        """`headers` are HTTP headers; UPPER_CASE names (REMOTE_ADDR) go to the WSGI environ as they are."""
+        environ = {k: headers.pop(k) for k in list(headers) if k.isupper()}
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
-        kwargs = {"content_type": "application/json"} if data is not None else {}
+        if data is not None:
+            environ["content_type"] = headers.pop("content_type", "application/json")
+            environ["data"] = data
         call = getattr(self.client, method.lower())
-        return (
-            call(f"/api/v1{path}", data=data, headers=self._headers(headers), **kwargs)
-            if data is not None
-            else call(f"/api/v1{path}", headers=self._headers(headers))
-        )
+        return call(f"/api/v1{path}", headers=self._headers(headers), **environ)
 
     def get(self, path, **headers):
         return self.request("GET", path, **headers)
@@ -84,7 +84,7 @@ def staff(db):
 
 
 @pytest.fixture
-def anon():
+def anon(db):
     return Api()
 
 
