@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from api import views as api_views
 
 app_name = "accounts"
 
@@ -23,4 +24,7 @@ urlpatterns = [
     path("sessions/others/revoke/", views.sessions_revoke_others, name="sessions-revoke-others"),
     path("sessions/<uuid:public_id>/revoke/", views.session_revoke, name="session-revoke"),
     path("delete/", views.account_delete, name="delete"),
+    # api: personal API tokens (the views live with the API)
+    path("tokens/", api_views.tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", api_views.token_revoke, name="api-token-revoke"),
 ]

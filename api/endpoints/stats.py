@@ -3,7 +3,7 @@
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from analytics import selectors as analytics_selectors
@@ -44,7 +44,7 @@ def log_action(request: HttpRequest, body: LogIn):
         object_id=body.object_id,
         props=body.props or None,
     )
-    return 202, Accepted(accepted=True)
+    return Status(202, Accepted(accepted=True))
 
 
 class Period(Schema):
