@@ -1,11 +1,29 @@
-"""Staff UI for orders: filters, search, lines and history inline, and the allowed transitions as actions."""
+"""Staff UI for orders: filters, search, lines and history inline, the allowed transitions as actions,
+and the refund page (an amount, a reason, and whether the items go back into stock)."""
 
+from django import forms
 from django.contrib import admin, messages
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
+from django.template.response import TemplateResponse
+from django.urls import path, reverse
+from django.utils.html import format_html
 
-from orders import services
-from orders.models import Invoice, Order, OrderLine, OrderTransition, Payment, WebhookEvent
+from orders import refunds, services
+from orders.models import CreditNote, Invoice, Order, OrderLine, OrderTransition, Payment, Refund, WebhookEvent
+
+
+class RefundForm(forms.Form):
+    amount = forms.CharField(label="Amount to refund", max_length=20)
+    reason = forms.CharField(label="Reason (the shopper sees it)", max_length=200)
+    restock = forms.BooleanField(label="Put the order's items back into stock", required=False)
+
+    def clean_amount(self):
+        try:
+            return refunds.refund_amount_parse(self.cleaned_data["amount"])
+        except services.OrderError as exc:
+            raise forms.ValidationError(str(exc)) from None
 
 
 class ReadOnlyInline(admin.TabularInline):
@@ -64,7 +82,66 @@ class OrderAdmin(admin.ModelAdmin):
     list_select_related = ["invoice"]
     inlines = [OrderLineInline, OrderTransitionInline]
     actions = ["mark_shipped", "mark_completed", "cancel", "refund"]
-    readonly_fields = [f.name for f in Order._meta.fields]
+    readonly_fields = [*(f.name for f in Order._meta.fields), "refunds"]
+
+    def get_urls(self):
+        refund = self.admin_site.admin_view(self.refund_view)
+        return [path("<int:order_id>/refund/", refund, name="orders_order_refund"), *super().get_urls()]
+
+    @admin.display(description="refunds")
+    def refunds(self, order: Order) -> str:
+        invoice = order.invoice
+        url = reverse("admin:orders_order_refund", args=[order.pk])
+        return format_html(
+            '{} of {} {} refunded. <a href="{}">Refund…</a>',
+            invoice.amount_refunded,
+            invoice.amount_due,
+            order.currency,
+            url,
+        )
+
+    def refund_view(self, request: HttpRequest, order_id: int) -> HttpResponse:
+        """Refund all or part of the order's payment; a refund larger than what is left is refused with a message."""
+        order = get_object_or_404(Order.objects.select_related("invoice"), pk=order_id)
+        if not self.has_change_permission(request, order):
+            return redirect("admin:orders_order_changelist")
+        form = RefundForm(request.POST or None)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            data = form.cleaned_data
+            try:
+                refund = refunds.order_refund(
+                    order=order,
+                    amount=data["amount"],
+                    reason=data["reason"],
+                    restock=data["restock"],
+                    actor=f"staff {request.user.email}",
+                )
+            except services.OrderError as exc:
+                form.add_error(None, str(exc))
+            else:
+                note = refund.credit_note.display_number
+                self.message_user(
+                    request, f"Refunded {refund.amount} {order.currency} of order {order.number} ({note})."
+                )
+                return redirect("admin:orders_order_change", order.pk)
+        if request.method == "POST" and form.errors:
+            status = 400
+        payment = Payment.objects.filter(
+            invoice__order=order, status__in=[Payment.Status.SUCCEEDED, Payment.Status.REFUNDED]
+        ).first()
+        ctx = {
+            **self.admin_site.each_context(request),
+            "title": f"Refund order {order.number}",
+            "opts": self.model._meta,
+            "original": order,
+            "order": order,
+            "form": form,
+            "payment": payment,
+            "left": refunds.refundable(payment) if payment else 0,
+            "past_refunds": Refund.objects.filter(payment__invoice__order=order).select_related("credit_note"),
+        }
+        return TemplateResponse(request, "admin/orders/order/refund.html", ctx, status=status)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -91,9 +168,12 @@ class OrderAdmin(admin.ModelAdmin):
 
         _run(self, request, queryset, cancel, "cancelled")
 
-    @admin.action(description="Refund through the payment gateway")
+    @admin.action(description="Refund one order (amount, reason, restock)…")
     def refund(self, request, queryset):
-        _run(self, request, queryset, services.order_refund, "refunded")
+        if queryset.count() != 1:
+            self.message_user(request, "Choose exactly one order to refund.", messages.WARNING)
+            return None
+        return redirect("admin:orders_order_refund", queryset.get().pk)
 
 
 @admin.register(Invoice)
@@ -112,8 +192,8 @@ class InvoiceAdmin(admin.ModelAdmin):
 
 @admin.register(Payment)
 class PaymentAdmin(admin.ModelAdmin):
-    list_display = ["idempotency_key", "gateway", "gateway_reference", "amount", "status", "card_last4", "created_at"]
-    list_filter = ["status", "gateway"]
+    list_display = ["idempotency_key", "gateway", "gateway_reference", "amount", "status", "needs_review", "created_at"]
+    list_filter = ["status", "gateway", "needs_review"]
     search_fields = ["idempotency_key", "gateway_reference", "invoice__order__number"]
     readonly_fields = [f.name for f in Payment._meta.fields]
     actions = ["refund_stray"]
@@ -126,7 +206,31 @@ class PaymentAdmin(admin.ModelAdmin):
 
     @admin.action(description="Refund stray charges (money for a cancelled or already paid order)")
     def refund_stray(self, request: HttpRequest, queryset: QuerySet[Payment]) -> None:
-        _run(self, request, queryset, services.payment_refund_stray, "refunded", kind="payment")
+        _run(self, request, queryset, refunds.payment_refund_stray, "refunded", kind="payment")
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
+@admin.register(Refund)
+class RefundAdmin(ReadOnlyAdmin):
+    list_display = ["payment", "amount", "status", "reason", "restock", "actor", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["payment__invoice__order__number", "idempotency_key", "gateway_reference"]
+
+
+@admin.register(CreditNote)
+class CreditNoteAdmin(ReadOnlyAdmin):
+    list_display = ["display_number", "invoice", "amount", "issued_at"]
+    search_fields = ["invoice__order__number"]
 
 
 @admin.register(WebhookEvent)

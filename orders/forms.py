@@ -1,14 +1,10 @@
-"""Input validation for checkout and payment. Card details are validated here and never stored."""
-
-import re
-from datetime import date
+"""Input validation for checkout and payment. No card data: the provider's hosted page takes it."""
 
 from django import forms
 from django.conf import settings
 
 from accounts.forms import AddressForm
 from accounts.models import Address
-from orders.gateways.base import Card
 
 
 class AddressChoiceForm(forms.Form):
@@ -44,69 +40,7 @@ class ShippingForm(forms.Form):
         ]
 
 
-def luhn_valid(number: str) -> bool:
-    total = 0
-    for i, digit in enumerate(reversed(number)):
-        n = int(digit)
-        if i % 2:
-            n = n * 2 - 9 if n > 4 else n * 2
-        total += n
-    return total % 10 == 0
-
-
-class SecretInput(forms.TextInput):
-    """A text input that never writes its value back into the page (card number, CVC)."""
-
-    def format_value(self, value):
-        return None
-
-
-class CardForm(forms.Form):
-    """Card details for the gateway. The view passes them on and forgets them (sensitive_post_parameters)."""
+class PayForm(forms.Form):
+    """The Pay button: only the attempt's idempotency key. The card is typed on the provider's page."""
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)
-    holder = forms.CharField(
-        label="Name on card", max_length=100, required=False, widget=forms.TextInput(attrs={"autocomplete": "cc-name"})
-    )
-    number = forms.CharField(
-        label="Card number",
-        max_length=30,
-        widget=SecretInput(attrs={"autocomplete": "cc-number", "inputmode": "numeric"}),
-    )
-    expiry = forms.CharField(
-        label="Expiry (MM/YY)", max_length=7, widget=forms.TextInput(attrs={"autocomplete": "cc-exp"})
-    )
-    cvc = forms.CharField(
-        label="Security code (CVC)",
-        max_length=4,
-        widget=SecretInput(attrs={"autocomplete": "cc-csc", "inputmode": "numeric"}),
-    )
-
-    def clean_number(self) -> str:
-        number = re.sub(r"[\s-]", "", self.cleaned_data["number"])
-        # ASCII digits only: str.isdigit() also accepts "²" or "٣", which int() or the gateway refuse.
-        if not re.fullmatch(r"[0-9]{12,19}", number) or not luhn_valid(number):
-            raise forms.ValidationError("This is not a valid card number.")
-        return number
-
-    def clean_expiry(self) -> tuple[int, int]:
-        match = re.fullmatch(r"\s*(\d{1,2})\s*/\s*(\d{2}|\d{4})\s*", self.cleaned_data["expiry"])
-        if not match or not 1 <= int(match[1]) <= 12:
-            raise forms.ValidationError("Enter the expiry date as MM/YY.")
-        month, year = int(match[1]), int(match[2])
-        year = year + 2000 if year < 100 else year
-        today = date.today()
-        if (year, month) < (today.year, today.month):
-            raise forms.ValidationError("This card has expired.")
-        return month, year
-
-    def clean_cvc(self) -> str:
-        cvc = self.cleaned_data["cvc"].strip()
-        if not re.fullmatch(r"[0-9]{3,4}", cvc):
-            raise forms.ValidationError("The security code has 3 or 4 digits.")
-        return cvc
-
-    def card(self) -> Card:
-        month, year = self.cleaned_data["expiry"]
-        data = self.cleaned_data
-        return Card(number=data["number"], exp_month=month, exp_year=year, cvc=data["cvc"], holder=data["holder"])

@@ -7,7 +7,7 @@ paying an invoice, keyed by an idempotency key that the gateway sees too.
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -152,13 +152,24 @@ class OrderTransition(models.Model):
         return f"{self.from_status or '∅'} → {self.to_status}"
 
 
-class InvoiceCounter(models.Model):
-    """One row holding the last invoice number: incremented under its row lock, so numbers have no gaps."""
+class NumberCounter(models.Model):
+    """One row holding the last number given out: incremented under its row lock, so numbers have no gaps."""
 
     last = models.PositiveBigIntegerField(default=0)
 
+    class Meta:
+        abstract = True
+
     def __str__(self) -> str:
-        return f"last invoice number {self.last}"
+        return f"last number {self.last}"
+
+
+class InvoiceCounter(NumberCounter):
+    pass
+
+
+class CreditNoteCounter(NumberCounter):
+    pass
 
 
 class Invoice(models.Model):
@@ -172,6 +183,8 @@ class Invoice(models.Model):
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice")
     number = models.PositiveBigIntegerField(unique=True)
     amount_due = _money()
+    # The sum of its credit notes (refunds made), kept with them under the invoice's row lock.
+    amount_refunded = _money(default=0)
     status = models.CharField(max_length=8, choices=Status.choices, default=Status.OPEN)
     issued_at = models.DateTimeField(default=timezone.now)
     paid_at = models.DateTimeField(null=True, blank=True)
@@ -180,6 +193,10 @@ class Invoice(models.Model):
         ordering = ["-number"]
         constraints = [
             models.CheckConstraint(condition=Q(amount_due__gte=0), name="orders_invoice_amount_not_negative"),
+            models.CheckConstraint(
+                condition=Q(amount_refunded__gte=0) & Q(amount_refunded__lte=F("amount_due")),
+                name="orders_invoice_refunds_within_amount",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,7 +208,7 @@ class Invoice(models.Model):
 
 
 class Payment(models.Model):
-    """One attempt at paying an invoice. The card number never gets here: only its last four digits."""
+    """One attempt at paying an invoice, on the provider's hosted page: no card data ever gets here."""
 
     class Status(models.TextChoices):
         PROCESSING = "processing", "processing"
@@ -209,8 +226,12 @@ class Payment(models.Model):
     amount = _money()
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PROCESSING)
     gateway_reference = models.CharField(max_length=100, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
+    # Where the shopper pays (the provider's hosted page for this attempt): a second Pay click goes back there.
+    redirect_url = models.CharField(max_length=2000, blank=True)
     message = models.CharField(max_length=300, blank=True, help_text="The gateway's reason for a failure.")
+    needs_review = models.BooleanField(
+        default=False, help_text="The provider reported something that does not match the invoice: staff must look."
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
     settled_at = models.DateTimeField(null=True, blank=True)
@@ -240,6 +261,53 @@ class Payment(models.Model):
         return f"{self.gateway} {self.gateway_reference or self.idempotency_key} ({self.status})"
 
 
+class Refund(models.Model):
+    """Money given back from a succeeded payment, all or part. Pending refunds count against what is left."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "asked the provider"
+        SUCCEEDED = "succeeded", "refunded"
+        FAILED = "failed", "refused by the provider"
+
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
+    amount = _money()
+    reason = models.CharField(max_length=200)
+    restock = models.BooleanField(default=False, help_text="Staff chose to put the order's items back in stock.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    gateway_reference = models.CharField(max_length=100, blank=True)
+    message = models.CharField(max_length=300, blank=True)
+    actor = models.CharField(max_length=200)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.CheckConstraint(condition=Q(amount__gt=0), name="orders_refund_amount_positive")]
+
+    def __str__(self) -> str:
+        return f"refund {self.amount} of {self.payment_id} ({self.status})"
+
+
+class CreditNote(models.Model):
+    """The bookkeeping record of a refund, numbered without gaps like invoices."""
+
+    refund = models.OneToOneField(Refund, on_delete=models.PROTECT, related_name="credit_note")
+    invoice = models.ForeignKey(Invoice, on_delete=models.PROTECT, related_name="credit_notes")
+    number = models.PositiveBigIntegerField(unique=True)
+    amount = _money()
+    issued_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["number"]
+
+    def __str__(self) -> str:
+        return self.display_number
+
+    @property
+    def display_number(self) -> str:
+        return f"CN-{self.number:06d}"
+
+
 class WebhookEvent(models.Model):
     """Every accepted webhook event id: a replayed event finds its row and changes nothing."""
 
@@ -254,34 +322,3 @@ class WebhookEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.gateway} {self.event_type} {self.event_id}"
-
-
-class SandboxCharge(models.Model):
-    """The sandbox provider's own ledger (orders/gateways/sandbox.py): it stands in for a remote service.
-
-    Our order code never reads this table; it only talks to the gateway interface.
-    """
-
-    class Status(models.TextChoices):
-        REQUIRES_CONFIRMATION = "requires_confirmation", "requires confirmation"
-        PENDING = "pending", "pending"
-        SUCCEEDED = "succeeded", "succeeded"
-        DECLINED = "declined", "declined"
-        REFUNDED = "refunded", "refunded"
-
-    reference = models.CharField(max_length=40, unique=True)
-    idempotency_key = models.CharField(max_length=64, unique=True)
-    amount = _money()
-    currency = models.CharField(max_length=3)
-    description = models.CharField(max_length=200)
-    status = models.CharField(max_length=24, choices=Status.choices, default=Status.REQUIRES_CONFIRMATION)
-    decline_code = models.CharField(max_length=40, blank=True)
-    card_last4 = models.CharField(max_length=4, blank=True)
-    confirmations = models.PositiveIntegerField(default=0, help_text="Charges actually made: never more than one.")
-    created_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-created_at"]
-
-    def __str__(self) -> str:
-        return f"{self.reference} {self.status}"

@@ -1,30 +1,26 @@
-"""Writes for orders: status transitions, stock reservation, invoices, cancel/ship/refund/expire.
+"""Writes for orders: status transitions, stock reservation, invoice numbers, cancel and ship.
 
 Locks: placing an order takes products (by id) → invoice counter; cancel, refund and settle take
-invoice → order → products (by id). No deadlock: placement's invoice and order are new rows nobody
-else can hold, and products are always locked in id order. Payments are in
-orders/payments.py; the checkout pipeline in orders/pipeline.py.
+invoice → order → products (by id); a refund's credit note takes the credit-note counter last. No
+deadlock: placement's invoice and order are new rows nobody else can hold, and products are always
+locked in id order. Paying and expiry are in orders/payments.py, refunds in orders/refunds.py, the
+checkout pipeline in orders/pipeline.py; none of them is imported here.
 """
 
 import logging
 import secrets
 from collections.abc import Iterable
-from datetime import datetime
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
-from django.utils import timezone
 
 from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
-from orders import tasks
-from orders.gateways import UnknownGateway, gateway_get
-from orders.gateways.base import GatewayError
-from orders.models import TRANSITIONS, Invoice, InvoiceCounter, Order, OrderTransition, Payment
+from orders.models import TRANSITIONS, Invoice, InvoiceCounter, NumberCounter, Order, OrderTransition, Payment
 
 logger = logging.getLogger(__name__)
 
@@ -118,13 +114,18 @@ def stock_release(*, order: Order) -> bool:
 # --- Invoices ------------------------------------------------------------------------------------------
 
 
+def number_next(counter: type[NumberCounter]) -> int:
+    """The next number of a gap-free series, in the caller's transaction: the counter row stays locked
+    until commit, so a rolled-back transaction gives its number back and no two get the same."""
+    if not counter.objects.filter(pk=1).update(last=F("last") + 1):
+        counter.objects.get_or_create(pk=1)
+        counter.objects.filter(pk=1).update(last=F("last") + 1)
+    return counter.objects.values_list("last", flat=True).get(pk=1)
+
+
 def invoice_create(*, order: Order) -> Invoice:
-    """The order's invoice with the next number: the counter row is locked until commit, so no gaps."""
-    if not InvoiceCounter.objects.filter(pk=1).update(last=F("last") + 1):
-        InvoiceCounter.objects.get_or_create(pk=1)
-        InvoiceCounter.objects.filter(pk=1).update(last=F("last") + 1)
-    number = InvoiceCounter.objects.values_list("last", flat=True).get(pk=1)
-    return Invoice.objects.create(order=order, number=number, amount_due=order.total)
+    """The order's invoice with the next invoice number."""
+    return Invoice.objects.create(order=order, number=number_next(InvoiceCounter), amount_due=order.total)
 
 
 # --- Mail ----------------------------------------------------------------------------------------------
@@ -166,92 +167,3 @@ def order_ship(*, order: Order, actor: str) -> Order:
 
 def order_complete(*, order: Order, actor: str) -> Order:
     return order_transition(order=order, to=Order.Status.COMPLETED, actor=actor)
-
-
-def order_refund(*, order: Order, actor: str) -> Order:
-    """Refund a paid order in full through its gateway, then record it (stock returns if not shipped).
-
-    The gateway is called outside any transaction; refunding twice at the gateway is harmless, and
-    the transition below refuses the second time.
-    """
-    order.refresh_from_db(fields=["status"])
-    if Order.Status.REFUNDED not in TRANSITIONS[order.status]:
-        raise IllegalTransition(f"Order {order.number} is {order.get_status_display()}: it cannot be refunded.")
-    payment = Payment.objects.filter(invoice__order=order, status=Payment.Status.SUCCEEDED).first()
-    if payment is None:
-        raise OrderError(f"Order {order.number} has no successful payment to refund.")
-    try:
-        gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
-    except (GatewayError, UnknownGateway) as exc:
-        logger.warning("refund of order %s refused by %s: %s", order.number, payment.gateway, exc)
-        raise OrderError(f"Order {order.number} was not refunded: the payment provider said “{exc}”.") from exc
-    with transaction.atomic():
-        Invoice.objects.select_for_update().get(order=order)
-        was = Order.objects.values_list("status", flat=True).get(pk=order.pk)
-        order_transition(order=order, to=Order.Status.REFUNDED, actor=actor, note=f"refund of {payment.amount}")
-        Payment.objects.filter(pk=payment.pk).update(status=Payment.Status.REFUNDED, updated_at=timezone.now())
-        if was == Order.Status.PAID:
-            stock_release(order=order)
-        order_mail(order=order, kind=Message.Kind.ORDER_REFUNDED, amount=payment.amount)
-    return order
-
-
-def payment_refund_stray(*, payment: Payment, actor: str) -> Payment:
-    """Give back money charged for an invoice that was no longer open (recorded by payment_settle).
-
-    Such a charge is not the order's payment (the order is cancelled, or paid by another attempt), so
-    `order_refund` cannot reach it. The gateway is called outside any transaction; the row changes once.
-    """
-    payment = Payment.objects.select_related("invoice").get(pk=payment.pk)
-    the_orders_payment = payment.status == Payment.Status.SUCCEEDED and payment.invoice.status == Invoice.Status.PAID
-    if payment.settled_at is None or payment.status == Payment.Status.REFUNDED or the_orders_payment:
-        raise OrderError(f"Payment {payment.idempotency_key} is not a stray charge; refund its order instead.")
-    try:
-        gateway_get(payment.gateway).payment_refund(reference=payment.gateway_reference)
-    except (GatewayError, UnknownGateway) as exc:
-        raise OrderError(f"Payment {payment.idempotency_key} was not refunded: the provider said “{exc}”.") from exc
-    Payment.objects.filter(pk=payment.pk).exclude(status=Payment.Status.REFUNDED).update(
-        status=Payment.Status.REFUNDED, message=f"Stray charge refunded by {actor}."[:300], updated_at=timezone.now()
-    )
-    logger.info("stray charge refunded", extra={"payment": payment.pk, "actor": actor})
-    return payment
-
-
-def order_expire(*, order_id: int, now: datetime | None = None) -> str:
-    """Cancel an unpaid order whose reservation ran out; returns what happened.
-
-    Payments still in flight are first asked about at the gateway (outside any transaction): money
-    that arrived in time wins over the expiry. If the gateway cannot say, expiry waits.
-    """
-    from orders.payments import payment_reconcile
-
-    now = now or timezone.now()
-    order = Order.objects.filter(pk=order_id).first()
-    if order is None or order.status != Order.Status.PENDING_PAYMENT:
-        return "not pending"
-    if order.reserved_until > now:
-        return "not due"
-    for payment in Payment.objects.filter(invoice__order=order, status__in=Payment.IN_FLIGHT):
-        payment_reconcile(payment=payment)
-    order.refresh_from_db()
-    if order.status != Order.Status.PENDING_PAYMENT:
-        return "paid meanwhile"
-    try:
-        order_cancel(order=order, actor="reservation expiry", reason="The payment did not arrive in time.")
-    except IllegalTransition:
-        return "not pending"
-    except OrderError:
-        tasks.order_expire.using(run_after=timezone.now() + tasks.EXPIRY_RETRY).enqueue(order.pk)
-        return "postponed"
-    return "cancelled"
-
-
-def orders_expire_due(*, now: datetime | None = None) -> dict[str, int]:
-    """Expire every overdue unpaid order (the cron fallback for lost expiry tasks)."""
-    now = now or timezone.now()
-    outcomes: dict[str, int] = {}
-    due = Order.objects.filter(status=Order.Status.PENDING_PAYMENT, reserved_until__lte=now)
-    for order_id in due.values_list("pk", flat=True):
-        outcome = order_expire(order_id=order_id, now=now)
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    return outcomes

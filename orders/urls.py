@@ -10,6 +10,7 @@ urlpatterns = [
     path("checkout/review/", views.checkout_review, name="checkout-review"),
     path("checkout/place/", views.checkout_place_view, name="checkout-place"),
     path("checkout/pay/<str:number>/", views.checkout_pay, name="checkout-pay"),
+    path("checkout/pay/<str:number>/return/", views.checkout_pay_return, name="checkout-pay-return"),
     path("orders/", views.order_list, name="order-list"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
     path("orders/<str:number>/invoice/", views.invoice_detail, name="invoice"),

@@ -7,6 +7,7 @@ push their URL, so moving between steps does not reload the page.
 
 import logging
 import secrets
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -18,7 +19,6 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -28,11 +28,18 @@ from analytics.models import EventName
 from analytics.services import event_record, recording_allowed, visitor_token
 from cart.services import CartSummary, cart_get, cart_summary
 from orders import selectors
-from orders.forms import AddressChoiceForm, CardForm, NewAddressForm, ShippingForm
+from orders.forms import AddressChoiceForm, NewAddressForm, PayForm, ShippingForm
 from orders.gateways import UnknownGateway
 from orders.gateways.base import WebhookInvalid
-from orders.models import Invoice, Order
-from orders.payments import PaymentError, payment_is_processing, payment_key, payment_pay, webhook_receive
+from orders.models import Invoice, Order, Payment
+from orders.payments import (
+    PaymentError,
+    payment_is_processing,
+    payment_key,
+    payment_return,
+    payment_start,
+    webhook_receive,
+)
 from orders.pipeline import (
     ADDRESS_FIELDS,
     CartEmpty,
@@ -249,7 +256,7 @@ def _refused(request: HttpRequest, state: dict, exc: OrderError) -> HttpResponse
 # --- Payment -------------------------------------------------------------------------------------------
 
 
-def _pay_context(order: Order, form: CardForm | None = None, problem: str = "") -> dict:
+def _pay_context(order: Order, problem: str = "") -> dict:
     invoice = order.invoice
     payable = order.status == Order.Status.PENDING_PAYMENT and invoice.status == Invoice.Status.OPEN
     key = payment_key(invoice=invoice) if payable else ""
@@ -257,43 +264,76 @@ def _pay_context(order: Order, form: CardForm | None = None, problem: str = "") 
         "order": order,
         "invoice": invoice,
         "payable": payable,
-        "form": form or CardForm(initial={"key": key}),
+        "form": PayForm(initial={"key": key}),
         "problem": problem,
         "processing": payment_is_processing(selectors.payment_latest(order=order)),
-        # The test cards are the sandbox's; a real provider's page must not advertise them.
+        # The shopper is sent to a test-mode provider: the page says so before they go.
         "sandbox": settings.PAYMENT_GATEWAY == "sandbox",
     }
 
 
-@sensitive_variables("form", "card")
-@sensitive_post_parameters("number", "cvc", "expiry")
+def _order_for_pay(request: HttpRequest, number: str) -> Order:
+    try:
+        return selectors.order_status_for_user(user=request.user, number=number)
+    except Order.DoesNotExist:
+        raise Http404("No such order.") from None
+
+
 @never_cache
 @login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
-    try:
-        order = selectors.order_status_for_user(user=request.user, number=number)
-    except Order.DoesNotExist:
-        raise Http404("No such order.") from None
+    """The pay step: the Pay button sends the shopper to the provider's hosted page (no card input here)."""
+    order = _order_for_pay(request, number)
     if request.method == "POST":
-        form = CardForm(request.POST)
+        form = PayForm(request.POST)
         if not form.is_valid():
-            return render(request, "orders/pay.html", _pay_context(order, form), status=_error_status(request))
+            problem = "This payment form is out of date. Check the order and try again."
+            return render(request, "orders/pay.html", _pay_context(order, problem), status=_error_status(request))
+        key = form.cleaned_data["key"]
+        back = reverse("orders:checkout-pay-return", args=[order.number]) + "?" + urlencode({"key": key})
         try:
-            payment = payment_pay(order=order, key=form.cleaned_data["key"], card=form.card())
+            payment = payment_start(order=order, key=key, return_url=request.build_absolute_uri(back))
         except PaymentError as exc:
             order.refresh_from_db()
             order.invoice.refresh_from_db()
             status = 200 if request.htmx else 402
             return render(request, "orders/pay.html", _pay_context(order, problem=str(exc)), status=status)
-        if payment.status == payment.Status.SUCCEEDED:
-            messages.success(request, "Thank you! Your payment was received.")
-        else:
-            messages.info(request, "Your payment is being processed; this page updates when it is confirmed.")
-        return redirect(order)
+        if payment.status == Payment.Status.PROCESSING and payment.redirect_url:
+            return redirect(payment.redirect_url)
+        return _to_order_after(request, order, payment)
     if order.status != Order.Status.PENDING_PAYMENT:
         return redirect(order)
     return render(request, "orders/pay.html", _pay_context(order))
+
+
+def _to_order_after(request: HttpRequest, order: Order, payment: Payment) -> HttpResponse:
+    if payment.status == Payment.Status.SUCCEEDED:
+        messages.success(request, "Thank you! Your payment was received.")
+    else:
+        messages.info(request, "Your payment is being processed; this page updates when it is confirmed.")
+    return redirect(order)
+
+
+@never_cache
+@login_required
+@require_safe
+def checkout_pay_return(request: HttpRequest, number: str) -> HttpResponse:
+    """Where the provider sends the shopper back: ask it how the payment stands, then show the outcome.
+
+    Visiting it again changes nothing; another shopper's order is a 404.
+    """
+    order = _order_for_pay(request, number)
+    payment = payment_return(order=order, key=request.GET.get("key", ""))
+    if payment is None:
+        return redirect("orders:checkout-pay", order.number)
+    if payment.status == Payment.Status.FAILED:
+        messages.error(request, payment.message or "The payment did not go through.")
+        return redirect("orders:checkout-pay", order.number)
+    if payment.status == Payment.Status.PROCESSING:
+        messages.info(request, "The payment was not finished. You can pay now.")
+        return redirect("orders:checkout-pay", order.number)
+    return _to_order_after(request, order, payment)
 
 
 @csrf_exempt

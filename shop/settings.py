@@ -297,6 +297,21 @@ PAYMENT_WEBHOOK_SECRET = (
 )
 # Seconds a webhook's signed timestamp may differ from our clock before the event is refused.
 PAYMENT_WEBHOOK_TOLERANCE = env.int("PAYMENT_WEBHOOK_TOLERANCE", default=300)
+# Seconds after a payment starts when a task asks the provider how it stands (and again while it is open):
+# an interrupted payment heals itself.
+PAYMENT_RECONCILE_AFTER = timedelta(seconds=env.int("PAYMENT_RECONCILE_AFTER", default=180))
+# The sandbox provider (the `sandbox` app, test mode, no money): production sets PAYMENT_SANDBOX=0.
+PAYMENT_SANDBOX = env.bool("PAYMENT_SANDBOX", default=True)
+if PAYMENT_SANDBOX:
+    INSTALLED_APPS += ["sandbox"]
+# Stripe (PAYMENT_GATEWAY=stripe; `manage.py check` names any that is missing). See docs/payments.md.
+STRIPE_SECRET_KEY = env.str("STRIPE_SECRET_KEY", default="")
+STRIPE_PUBLISHABLE_KEY = env.str("STRIPE_PUBLISHABLE_KEY", default="")
+STRIPE_WEBHOOK_SECRET = env.str("STRIPE_WEBHOOK_SECRET", default="")
+STRIPE_API_BASE = env.str("STRIPE_API_BASE", default="https://api.stripe.com")
+if PAYMENT_GATEWAY == "stripe":
+    # The Pay form posts to us and is redirected to Stripe's hosted page: CSP form-action covers redirects.
+    CONTENT_SECURITY_POLICY["DIRECTIVES"]["form-action"] += ["https://checkout.stripe.com"]
 
 
 def _duration(value: str) -> timedelta:

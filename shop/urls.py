@@ -1,3 +1,4 @@
+from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
@@ -34,3 +35,7 @@ if settings.SERVE_MEDIA:
 
 if settings.SHOP_BENCH:
     urlpatterns.append(path("bench/", include("bench.urls")))
+
+# The sandbox payment provider's hosted pages (test mode), only where its app is installed.
+if apps.is_installed("sandbox"):
+    urlpatterns.append(path("sandbox-pay/", include("sandbox.urls")))

@@ -1,7 +1,9 @@
-"""The payment gateway interface: the small, swappable shape every provider implements.
+"""The payment gateway interface: the small, swappable shape every hosted-payment provider implements.
 
-Like Django's session engines: one class per provider, chosen by a setting (PAYMENT_GATEWAY). Our code
-calls only these methods, never while holding a database transaction or row lock, because a provider
+Like Django's session engines: one class per provider, chosen by a setting (PAYMENT_GATEWAY). The card is
+entered on the provider's own page, never on ours: we start a payment and get the provider's URL, the
+shopper comes back to our return URL, and the provider tells us the outcome by signed webhook. Our code
+calls these methods only, never while holding a database transaction or row lock, because a provider
 can take seconds to answer (or never answer).
 """
 
@@ -13,92 +15,95 @@ from decimal import Decimal
 from typing import Literal
 
 # What a provider says about one payment.
-#   requires_confirmation: created, no card given yet: nothing was charged.
-#   pending: the provider accepted the card and will confirm later (a webhook says how it ended).
-#   succeeded / failed / refunded: final for that payment.
-GatewayStatus = Literal["requires_confirmation", "pending", "succeeded", "failed", "refunded"]
+#   open: the provider's page waits for the shopper; nothing charged yet, but it still may be.
+#   pending: the provider accepted the payment and confirms later (a webhook says how it ended).
+#   succeeded: the money was taken.
+#   failed: declined, cancelled or expired: nothing was charged and nothing can be any more.
+GatewayStatus = Literal["open", "pending", "succeeded", "failed"]
 
 
 class GatewayError(Exception):
-    """The provider refused the request; the message is safe to show to the shopper."""
+    """The provider refused the request; the message is safe to show to the shopper or staff."""
 
 
 class GatewayTimeout(GatewayError):
-    """The provider did not answer in time: whether money moved is unknown until we ask again."""
+    """The provider did not answer in time: whether anything happened is unknown until we ask again."""
 
 
 class WebhookInvalid(GatewayError):
     """A webhook request we must ignore: bad signature, stale timestamp or unreadable body."""
 
 
-@dataclass(frozen=True, repr=False)
-class Card:
-    """Card details on their way to the provider. Never stored, never logged: the repr hides the number."""
-
-    number: str
-    exp_month: int
-    exp_year: int
-    cvc: str
-    holder: str = ""
-
-    @property
-    def last4(self) -> str:
-        return self.number[-4:]
-
-    def __repr__(self) -> str:
-        return f"Card(…{self.last4})"
-
-
 @dataclass(frozen=True)
 class GatewayPayment:
-    """The provider's view of one payment."""
+    """The provider's view of one payment (a hosted session). `idempotency_key` is ours, echoed back."""
 
     reference: str
     idempotency_key: str
     status: GatewayStatus
     amount: Decimal
-    card_last4: str = ""
+    currency: str
+    redirect_url: str = ""
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class GatewayRefund:
+    """The provider's answer to a refund request."""
+
+    reference: str
+    amount: Decimal
+    status: Literal["succeeded", "pending", "failed"]
     message: str = ""
 
 
 @dataclass(frozen=True)
 class GatewayEvent:
-    """A verified webhook event: `id` is unique per provider (replays are refused by it)."""
+    """A verified webhook event: `id` is unique per provider (replays are recognised by it).
+
+    `payment` is None for an event type we do not act on.
+    """
 
     id: str
     type: str
     created: datetime
-    payment: GatewayPayment
+    payment: GatewayPayment | None
     data: Mapping = field(default_factory=dict)
 
 
 class PaymentGateway(ABC):
-    """What our order code needs from a payment provider.
+    """What our order code needs from a hosted-payment provider.
 
     Every method that moves money takes our idempotency key or the provider's reference, so calling it
-    twice (a retry after a timeout, two workers) never charges or refunds twice.
+    twice (a retry after a timeout, two requests at once) never charges or refunds twice.
     """
 
     name: str
 
     @abstractmethod
-    def payment_create(
-        self, *, idempotency_key: str, amount: Decimal, currency: str, description: str
+    def payment_start(
+        self, *, idempotency_key: str, amount: Decimal, currency: str, description: str, return_url: str
     ) -> GatewayPayment:
-        """Create (or, for a known key, return) a payment for an invoice; nothing is charged yet."""
+        """Start (or, for a known key, return) the provider's payment page for an amount.
+
+        `redirect_url` of the answer is where the shopper goes to pay; the provider sends them back to
+        `return_url` afterwards. Raises GatewayTimeout when the answer is lost, GatewayError on refusal.
+        """
 
     @abstractmethod
-    def payment_confirm(self, *, reference: str, card: Card) -> GatewayPayment:
-        """Charge the card for a created payment. Raises GatewayTimeout when the answer is lost."""
+    def payment_retrieve(self, *, idempotency_key: str, reference: str = "") -> GatewayPayment | None:
+        """Ask the provider how a payment stands (None: it never reached the provider, nothing can be charged)."""
 
     @abstractmethod
-    def payment_retrieve(self, *, idempotency_key: str) -> GatewayPayment | None:
-        """Ask the provider how a payment stands (None: it never reached the provider)."""
+    def payment_cancel(self, *, reference: str) -> GatewayPayment:
+        """Close an unfinished payment so it can never be charged; returns how it stands (it may have succeeded)."""
 
     @abstractmethod
-    def payment_refund(self, *, reference: str) -> GatewayPayment:
-        """Refund a succeeded payment in full; refunding a refunded payment changes nothing."""
+    def payment_refund(
+        self, *, reference: str, amount: Decimal, idempotency_key: str, reason: str = ""
+    ) -> GatewayRefund:
+        """Give back `amount` (all or part) of a succeeded payment, once per idempotency key."""
 
     @abstractmethod
     def webhook_verify(self, *, body: bytes, headers: Mapping[str, str]) -> GatewayEvent:
-        """Check signature and timestamp of a webhook request and parse it; raises WebhookInvalid."""
+        """Check the signature and timestamp of a webhook request and parse it; raises WebhookInvalid."""

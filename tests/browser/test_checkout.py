@@ -1,4 +1,5 @@
-"""The whole journey in a real browser: browse → add → register → address → pay → Paid, live."""
+"""The whole journey in a real browser: browse → add → register → address → pay on the sandbox provider's
+page (3-D Secure included) → back → Paid, live; and the same without JavaScript."""
 
 import re
 
@@ -30,13 +31,17 @@ def add_to_cart_and_register(page, live_server, email):
     return product
 
 
-def address_shipping_review(page):
+def fill_new_address(page):
     page.get_by_label("A new address").check()
     page.get_by_label("Name:", exact=True).fill("Ada Lovelace")
     page.get_by_label("Address line 1").fill("12 Engine Street")
     page.get_by_label("City").fill("London")
     page.get_by_label("Postcode").fill("N1 7AA")
     page.get_by_label("Country").select_option("GB")
+
+
+def address_shipping_review(page):
+    fill_new_address(page)
     with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/checkout/")) as step:
         page.get_by_role("button", name="Continue to shipping").click()
     assert step.value.headers.get("hx-request") == "true"  # htmx: no full reload
@@ -55,11 +60,17 @@ def address_shipping_review(page):
     expect(page.locator(".countdown")).to_contain_text("left to pay")
 
 
-def pay_with(page, number):
-    page.get_by_label("Card number").fill(number)
-    page.get_by_label("Expiry (MM/YY)").fill("12/39")
-    page.get_by_label("Security code (CVC)").fill("123")
+def pay_with(page, number, *, challenge=None):
+    """Pay on our page (no card input there), type the card on the sandbox's page, answer 3-D Secure."""
+    assert page.locator("input[autocomplete^=cc-], input[name=number], input[name=cvc]").count() == 0
     page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    expect(page).to_have_url(re.compile(r"/sandbox-pay/sbx_\w+/$"))
+    expect(page.get_by_role("note")).to_contain_text("Test mode")
+    page.get_by_label("Card number").fill(number)
+    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
+    if challenge:
+        expect(page.get_by_role("heading", name="Confirm this payment")).to_be_visible()
+        page.get_by_role("button", name=challenge).click()
 
 
 def test_checkout_journey_with_the_success_card(page, live_server, console_errors):
@@ -79,7 +90,7 @@ def test_declined_card_then_retry(page, live_server, console_errors):
     add_to_cart_and_register(page, live_server, "decline@example.org")
     address_shipping_review(page)
     pay_with(page, "4000 0000 0000 0002")
-    expect(page.get_by_role("alert")).to_contain_text("Your card was declined.")
+    expect(page.locator("#messages")).to_contain_text("Your card was declined.")
     assert Order.objects.get(email="decline@example.org").status == Order.Status.PENDING_PAYMENT
     pay_with(page, "4242 4242 4242 4242")
     expect(page.get_by_test_id("order-status")).to_have_text("Paid")
@@ -99,3 +110,40 @@ def test_order_page_turns_paid_live_when_the_webhook_arrives(page, live_server, 
     assert page.url == url
     page.wait_for_load_state("networkidle")
     assert console_errors == []
+
+
+def test_three_d_secure_approved_and_refused(page, live_server, console_errors):
+    add_to_cart_and_register(page, live_server, "threeds@example.org")
+    address_shipping_review(page)
+    pay_with(page, "4000 0027 6000 3184", challenge="Refuse")
+    expect(page.locator("#messages")).to_contain_text("3-D Secure refused")
+    assert Order.objects.get(email="threeds@example.org").status == Order.Status.PENDING_PAYMENT
+    pay_with(page, "4000 0027 6000 3184", challenge="Approve")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    page.wait_for_load_state("networkidle")
+    assert console_errors == []
+
+
+def test_the_whole_sandbox_flow_without_javascript(browser, live_server):
+    from tests.orders.conftest import fill_cart, make_shopper
+
+    shopper = make_shopper("nojs@example.org")
+    fill_cart(shopper, (make_product("Brass gear", stock=5), 1))
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.goto(live_server.url + "/accounts/login/?next=/checkout/")
+    page.get_by_label("E-mail address").fill("nojs@example.org")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Shipping address")).to_be_visible()
+    fill_new_address(page)
+    page.get_by_role("button", name="Continue to shipping").click()
+    page.get_by_role("button", name="Continue to review").click()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_role("heading", name=re.compile("Pay order"))).to_be_visible()
+    pay_with(page, "4000 0000 0000 0002")  # declined: back on our pay page with the reason
+    expect(page.locator("#messages")).to_contain_text("Your card was declined.")
+    pay_with(page, "4000 0027 6000 3184", challenge="Approve")
+    expect(page.get_by_test_id("order-status")).to_have_text("Paid")
+    assert Order.objects.get(email="nojs@example.org").status == Order.Status.PAID
+    context.close()

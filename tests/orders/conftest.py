@@ -9,8 +9,10 @@ from django.test import Client
 
 from accounts.models import User
 from cart.models import Cart, CartLine
-from orders.gateways.sandbox import SIGNATURE_HEADER, webhook_sign
+from orders.payments import payment_key, payment_return, payment_start
 from orders.pipeline import STEPS, Checkout, checkout_lines, checkout_place, checkout_quote, checkout_totals
+from sandbox import provider
+from sandbox.provider import SIGNATURE_HEADER, webhook_sign
 from tests.factories import make_product
 from tests.notifications.conftest import drain_tasks
 
@@ -24,6 +26,7 @@ ADDRESS = {
     "phone": "",
 }
 SUCCESS = "4242424242424242"
+THREE_DS = "4000002760003184"
 ASYNC = "4000000000003063"
 DECLINE = "4000000000000002"
 INSUFFICIENT = "4000000000009995"
@@ -77,8 +80,23 @@ def order(shopper, product):
     return place(shopper)
 
 
-def card_post(key: str, number: str = SUCCESS) -> dict:
-    return {"key": key, "holder": "Ada Lovelace", "number": number, "expiry": "12/39", "cvc": "123"}
+def return_url(order, key: str) -> str:
+    return f"/checkout/pay/{order.number}/return/?key={key}"
+
+
+def pay(order, number: str = SUCCESS, key: str | None = None, *, approve: bool = True):
+    """The whole hosted flow without HTTP: Pay, the card typed on the sandbox's page, back at our return URL.
+
+    Returns the attempt as the return left it; raises PaymentError where the Pay click would show one.
+    """
+    order.invoice.refresh_from_db()
+    key = key or payment_key(invoice=order.invoice)
+    payment = payment_start(order=order, key=key, return_url=return_url(order, key))
+    if payment.gateway_reference and payment.status == payment.Status.PROCESSING:
+        charge = provider.charge_submit(reference=payment.gateway_reference, number=number)
+        if charge.status == charge.Status.CHALLENGE:
+            provider.charge_challenge(reference=charge.reference, approve=approve)
+    return payment_return(order=order, key=key)
 
 
 def signed_webhook(client: Client, payload: dict, *, timestamp: int | None = None, secret: str | None = None):
@@ -95,3 +113,34 @@ def signed_webhook(client: Client, payload: dict, *, timestamp: int | None = Non
 @pytest.fixture
 def worker():
     return drain_tasks
+
+
+def pay_over_http(client: Client, order, number: str = SUCCESS, *, approve: bool = True):
+    """What a browser without JavaScript does: Pay, the sandbox's page, its 3-D Secure page, back to us.
+
+    Returns the last answer (the return URL's redirect, or the page that stopped the journey).
+    """
+    page = client.get(f"/checkout/pay/{order.number}/")
+    key = page.context["form"].initial["key"]
+    answer = client.post(f"/checkout/pay/{order.number}/", {"key": key})
+    if answer.status_code != 302 or not answer["Location"].startswith("/sandbox-pay/"):
+        return answer
+    answer = client.post(answer["Location"], {"number": number})
+    if answer.status_code == 302 and answer["Location"].endswith("/challenge/"):
+        answer = client.post(answer["Location"], {"answer": "approve" if approve else "refuse"})
+    if answer.status_code != 302 or "/return/" not in answer["Location"]:
+        return answer
+    return client.get(answer["Location"])
+
+
+@pytest.fixture
+def shopper_client(client, shopper):
+    client.force_login(shopper)
+    return client
+
+
+@pytest.fixture
+def staff_client(client, django_user_model):
+    admin = django_user_model.objects.create_superuser("boss@example.com", "a-long-and-unusual-passphrase-42")
+    client.force_login(admin)
+    return client

@@ -3,8 +3,9 @@
 test_concurrency.py races threads through the services and the in-process test Client; here every racer is
 a separate HTTP client (urllib with its own cookie jar) that browses as a browser without JavaScript does:
 adds to its cart from the product page, is sent to log in by the checkout, logs in through the login form,
-walks address → shipping → review reading each form's fields (CSRF token, quote, checkout token, payment
-key) from the HTML, and only then do all racers submit the same step together (threading.Barrier). So the
+walks address → shipping → review → pay reading each form's fields (CSRF token, quote, checkout token,
+payment key) from the HTML, types the card on the sandbox provider's page and follows its redirect back
+to the return URL, and only then do all racers submit the same step together (threading.Barrier). So the
 views, middleware (sessions, CSRF, axes, CSP), the session-kept checkout state and the database locks are all
 in the path, exactly as in production.
 
@@ -46,8 +47,9 @@ from django.db import connection
 from cart.models import CartLine
 from catalog.models import Product
 from notifications.models import Message
-from orders.gateways.sandbox import SandboxGateway
-from orders.models import Invoice, Order, OrderTransition, Payment, SandboxCharge, WebhookEvent
+from orders.models import CreditNote, Invoice, Order, OrderTransition, Payment, Refund, WebhookEvent
+from sandbox import provider
+from sandbox.models import SandboxCharge
 from tests.factories import make_product
 from tests.orders.conftest import ASYNC, SUCCESS, make_shopper
 
@@ -310,8 +312,13 @@ def shopper_with_order(base: str) -> tuple[Browser, Order, Answer]:
     return browser, order, pay_page
 
 
-def card(number: str) -> dict[str, str]:
-    return {"holder": "Ada Lovelace", "number": number, "expiry": "12/39", "cvc": "123"}
+def pay_on_provider(browser: Browser, provider_url: str, number: str) -> Answer:
+    """On the sandbox provider's page: type the card; follow the redirect back to our return URL."""
+    page = browser.get(provider_url)
+    assert "Test mode" in page.body, main_content(page.body)
+    back = browser.submit(page, provider_url, number=number)
+    assert back.status == 302, (back.status, back.body[:2000])
+    return browser.send(back.location.removeprefix(browser.base))
 
 
 # --- The proofs -----------------------------------------------------------------------------------------------
@@ -358,16 +365,18 @@ def test_ten_concurrent_pay_submissions_over_http_make_one_charge(server):
     action = f"/checkout/pay/{order.number}/"
     # The same form, as it is on the page (CSRF token, idempotency key), sent 10 times at once: a Pay
     # button clicked again and again, the page open in several tabs of the shopper's browser.
-    fields = {**form_fields(pay_page.body, action), **card(SUCCESS)}
-    assert fields["key"]
+    fields = form_fields(pay_page.body, action)
+    assert set(fields) == {"csrfmiddlewaretoken", "key"}  # no card input on our origin
     tabs = [browser.tab() for _ in range(10)]
 
     answers = race(10, lambda i: tabs[i].send(action, fields))
 
-    # Every click lands on the order page (the first paid it; the others found that attempt): no error page.
+    # Every click lands on the one provider session the first click opened: no error page.
     assert [answer.status for answer in answers] == [302] * 10, [(a.status, a.body[:2000]) for a in answers]
-    assert {answer.location for answer in answers} == {order.get_absolute_url()}
     charge = SandboxCharge.objects.get()
+    assert {answer.location for answer in answers} == {f"/sandbox-pay/{charge.reference}/"}
+    expect_redirect(pay_on_provider(browser, answers[0].location, SUCCESS), order.get_absolute_url())
+    charge.refresh_from_db()
     assert charge.confirmations == 1
     assert charge.idempotency_key == fields["key"]
     payment = Payment.objects.get()
@@ -383,12 +392,13 @@ def test_ten_concurrent_pay_submissions_over_http_make_one_charge(server):
 def test_a_webhook_delivered_five_times_at_once_over_http_makes_one_transition(server):
     browser, order, pay_page = shopper_with_order(server)
     action = f"/checkout/pay/{order.number}/"
-    expect_redirect(browser.submit(pay_page, action, **card(ASYNC)), order.get_absolute_url())
+    to_provider = expect_redirect(browser.submit(pay_page, action), "/sandbox-pay/")
+    expect_redirect(pay_on_provider(browser, to_provider, ASYNC), order.get_absolute_url())
     payment = Payment.objects.get()
     assert payment.status == Payment.Status.PENDING
     # The provider finishes the charge and signs its event (what its delivery task would POST), then a
     # flaky network delivers that one event five times at once.
-    body, headers = SandboxGateway().webhook_event(payment.gateway_reference)
+    body, headers = provider.webhook_event(payment.gateway_reference)
     deliveries = [Browser(server) for _ in range(5)]
     headers = {**headers, "Content-Type": "application/json"}
 
@@ -409,9 +419,10 @@ def test_five_different_events_for_one_payment_over_http_settle_it_once(server):
     """Distinct events (a provider's retries with new ids) get past the event-id guard: the settle lock decides."""
     browser, order, pay_page = shopper_with_order(server)
     action = f"/checkout/pay/{order.number}/"
-    expect_redirect(browser.submit(pay_page, action, **card(ASYNC)), order.get_absolute_url())
+    to_provider = expect_redirect(browser.submit(pay_page, action), "/sandbox-pay/")
+    expect_redirect(pay_on_provider(browser, to_provider, ASYNC), order.get_absolute_url())
     payment = Payment.objects.get()
-    events = [SandboxGateway().webhook_event(payment.gateway_reference) for _ in range(5)]
+    events = [provider.webhook_event(payment.gateway_reference) for _ in range(5)]
     deliveries = [Browser(server) for _ in range(5)]
 
     answers = race(
@@ -426,3 +437,38 @@ def test_five_different_events_for_one_payment_over_http_settle_it_once(server):
     assert WebhookEvent.objects.count() == 5
     assert OrderTransition.objects.filter(order=order, to_status=Order.Status.PAID).count() == 1
     assert Message.objects.filter(kind=Message.Kind.PAYMENT_RECEIPT).count() == 1
+
+
+def staff_browser(base: str, email: str) -> Browser:
+    """A member of staff logged in to the admin through its login form."""
+    from accounts.models import User
+
+    User.objects.create_superuser(email, PASSWORD)
+    browser = Browser(base)
+    login = browser.get("/admin/login/?next=/admin/")
+    expect_redirect(browser.submit(login, "/admin/login/?next=/admin/", username=email, password=PASSWORD), "/admin/")
+    return browser
+
+
+def test_five_staff_refunding_at_once_over_http_never_exceed_what_was_paid(server):
+    browser, order, pay_page = shopper_with_order(server)
+    to_provider = expect_redirect(browser.submit(pay_page, f"/checkout/pay/{order.number}/"), "/sandbox-pay/")
+    expect_redirect(pay_on_provider(browser, to_provider, SUCCESS), order.get_absolute_url())
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    part = (order.total * 4 / 10).quantize(order.total)
+    action = f"/admin/orders/order/{order.pk}/refund/"
+    staff = [staff_browser(server, f"staff{i}@example.com") for i in range(5)]
+    pages = [member.get(action) for member in staff]
+
+    answers = race(5, lambda i: staff[i].submit(pages[i], action, amount=str(part), reason=f"race {i}"))
+
+    assert sorted(answer.status for answer in answers) == [302, 302, 400, 400, 400], [
+        (a.status, main_content(a.body)[:500]) for a in answers
+    ]
+    assert all("left to refund" in answer.body for answer in answers if answer.status == 400)
+    refunds = Refund.objects.filter(status=Refund.Status.SUCCEEDED)
+    assert sum(refund.amount for refund in refunds) == 2 * part <= order.total
+    assert SandboxCharge.objects.get().refunded == 2 * part
+    assert sorted(CreditNote.objects.values_list("number", flat=True)) == [1, 2]
+    assert Invoice.objects.get().amount_refunded == 2 * part

@@ -10,17 +10,11 @@ from django.utils import timezone
 from accounts.services import user_delete
 from catalog.models import Product
 from notifications.models import Message
-from orders.models import TRANSITIONS, Invoice, Order, Payment, SandboxCharge
-from orders.services import (
-    IllegalTransition,
-    OrderError,
-    order_cancel,
-    order_expire,
-    order_refund,
-    order_ship,
-    order_transition,
-)
-from tests.orders.test_payments import pay
+from orders.models import TRANSITIONS, Invoice, Order, Payment
+from orders.payments import order_expire, payment_key, payment_start
+from orders.services import IllegalTransition, order_cancel, order_ship, order_transition
+from sandbox.models import SandboxCharge
+from tests.orders.conftest import pay, return_url
 
 pytestmark = pytest.mark.django_db
 
@@ -83,6 +77,17 @@ def test_a_payment_in_flight_at_expiry_is_asked_about_first(order):
     assert order.status == Order.Status.PAID
 
 
+def test_an_unfinished_payment_at_expiry_is_closed_at_the_provider(order):
+    """The shopper left the provider's page open: after expiry that page can no longer take money."""
+    key = payment_key(invoice=order.invoice)
+    payment = payment_start(order=order, key=key, return_url=return_url(order, key))
+    with time_machine.travel(timezone.now() + timedelta(minutes=16)):
+        assert order_expire(order_id=order.pk) == "cancelled"
+    assert SandboxCharge.objects.get().status == "canceled"
+    payment.refresh_from_db()
+    assert payment.status == Payment.Status.FAILED
+
+
 @pytest.mark.django_db(transaction=True)  # the real worker runs outside the test transaction
 def test_the_expiry_task_is_queued_for_the_deadline(shopper, product, django_capture_on_commit_callbacks, worker):
     from tests.orders.conftest import fill_cart, place
@@ -121,23 +126,6 @@ def test_cancel_releases_stock_once(order, product):
     assert product.stock == 5
 
 
-def test_refund_goes_through_the_gateway_and_restocks_an_unshipped_order(order, product):
-    pay(order)
-    order_refund(order=order, actor="staff")
-    order.refresh_from_db()
-    product.refresh_from_db()
-    assert order.status == Order.Status.REFUNDED
-    assert SandboxCharge.objects.get().status == "refunded"
-    assert Payment.objects.get().status == Payment.Status.REFUNDED
-    assert product.stock == 5
-    assert Message.objects.filter(kind=Message.Kind.ORDER_REFUNDED).count() == 1
-
-
-def test_refund_of_an_unpaid_order_is_refused(order):
-    with pytest.raises(OrderError, match="cannot be refunded"):
-        order_refund(order=order, actor="staff")
-
-
 def test_deleting_the_account_keeps_its_orders(order, shopper):
     user_delete(user=shopper)
     order.refresh_from_db()
@@ -153,13 +141,6 @@ def test_an_ordered_product_cannot_be_hard_deleted(order, product):
 
 
 # --- Admin ---------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def staff_client(client, django_user_model):
-    admin = django_user_model.objects.create_superuser("boss@example.com", "a-long-and-unusual-passphrase-42")
-    client.force_login(admin)
-    return client
 
 
 def admin_action(client, action, order):
@@ -185,27 +166,11 @@ def test_admin_refuses_shipping_an_unpaid_order(staff_client, order):
     assert order.status == Order.Status.PENDING_PAYMENT
 
 
-def test_admin_ships_cancels_and_refunds(staff_client, order, shopper, product):
+def test_admin_ships_a_paid_order(staff_client, order):
     pay(order)
     admin_action(staff_client, "mark_shipped", order)
     order.refresh_from_db()
     assert order.status == Order.Status.SHIPPED
-    admin_action(staff_client, "refund", order)
-    order.refresh_from_db()
-    assert order.status == Order.Status.REFUNDED
-    product.refresh_from_db()
-    assert product.stock == 3  # shipped goods do not come back by themselves
-
-
-def test_a_refund_the_provider_refuses_is_a_message_and_changes_nothing(staff_client, order, product):
-    pay(order)
-    SandboxCharge.objects.update(status="failed")  # the provider no longer has a refundable charge
-    response = admin_action(staff_client, "refund", order)
-    assert response.status_code == 200
-    assert f"Order {order.number} was not refunded" in response.content.decode()
-    order.refresh_from_db()
-    assert order.status == Order.Status.PAID
-    assert Payment.objects.get().status == Payment.Status.SUCCEEDED
 
 
 def test_admin_cancel_releases_stock(staff_client, order, product):

@@ -9,7 +9,7 @@ import pytest
 from catalog.models import Product
 from orders.models import Order
 from orders.services import order_cancel
-from tests.orders.conftest import ADDRESS, DECLINE, SUCCESS, card_post, fill_cart, make_shopper
+from tests.orders.conftest import ADDRESS, DECLINE, SUCCESS, fill_cart, make_shopper, pay_over_http
 
 pytestmark = pytest.mark.django_db
 HTMX = {"HX-Request": "true"}
@@ -58,7 +58,14 @@ def test_the_whole_checkout_without_javascript(shopper_client, shopper, product)
     assert "data-countdown-until" in pay_page
     assert "<time datetime=" in pay_page
     key = re.search(r'name="key" value="([^"]+)"', pay_page)[1]
-    response = shopper_client.post(f"/checkout/pay/{order.number}/", card_post(key, SUCCESS))
+    to_provider = shopper_client.post(f"/checkout/pay/{order.number}/", {"key": key})
+    charge_url = to_provider.url
+    assert charge_url.startswith("/sandbox-pay/sbx_")
+    provider_page = shopper_client.get(charge_url).content.decode()
+    assert "Test mode" in provider_page
+    back = shopper_client.post(charge_url, {"number": SUCCESS})
+    assert back.url == f"http://testserver/checkout/pay/{order.number}/return/?key={key}"
+    response = shopper_client.get(back.url)
     assert response.url == f"/orders/{order.number}/"
     detail = shopper_client.get(response.url).content.decode()
     assert "Paid" in detail
@@ -143,31 +150,40 @@ def test_htmx_place_order_redirects_the_browser_to_payment(shopper_client):
 
 def test_a_declined_card_shows_the_reason_and_a_fresh_form(client, shopper, order):
     client.force_login(shopper)
-    key = f"{order.invoice.display_number}-1"
-    response = client.post(f"/checkout/pay/{order.number}/", card_post(key, DECLINE))
-    assert response.status_code == 402
-    page = response.content.decode()
+    response = pay_over_http(client, order, DECLINE)
+    assert response.url == f"/checkout/pay/{order.number}/"
+    page = client.get(response.url).content.decode()
     assert "Your card was declined." in page
     assert f'value="{order.invoice.display_number}-2"' in page
     assert DECLINE not in page
 
 
-def test_a_bad_card_number_is_a_form_error(client, shopper, order):
+def test_a_bad_card_number_on_the_providers_page_is_a_form_error(client, shopper, order):
     client.force_login(shopper)
-    response = client.post(f"/checkout/pay/{order.number}/", card_post("k", "4242424242424241"))
-    assert response.status_code == 400
-    assert "not a valid card number" in response.content.decode()
+    to_provider = client.post(f"/checkout/pay/{order.number}/", {"key": f"{order.invoice.display_number}-1"})
+    for number in ("4242424242424241", "424242424242424\u00b2", "\u0664" * 16, ""):
+        response = client.post(to_provider.url, {"number": number})
+        assert response.status_code == 400
+        assert "not a valid card number" in response.content.decode()
+    assert order.invoice.payments.get().status == "processing"
 
 
-@pytest.mark.parametrize(
-    ("number", "cvc"),
-    [("424242424242424\u00b2", "123"), ("\u0664" * 16, "123"), ("4242424242424242", "\u0661\u0662\u0663")],
-)
-def test_non_ascii_digits_are_a_form_error_not_a_500(client, shopper, order, number, cvc):
+@pytest.mark.parametrize("key", ["", "x" * 65, "INV-000001-9"])
+def test_a_bad_or_stale_pay_form_is_a_4xx_with_a_reason(client, shopper, order, key):
     client.force_login(shopper)
-    response = client.post(f"/checkout/pay/{order.number}/", {**card_post("k", number), "cvc": cvc})
-    assert response.status_code == 400
+    response = client.post(f"/checkout/pay/{order.number}/", {"key": key})
+    assert response.status_code in (400, 402)
+    assert "out of date" in response.content.decode()
     assert not order.invoice.payments.exists()
+
+
+def test_pay_over_htmx_is_the_same_plain_redirect_to_the_provider(client, shopper, order):
+    """The pay form is not boosted: a provider's page on another origin must be a real navigation."""
+    client.force_login(shopper)
+    response = client.post(f"/checkout/pay/{order.number}/", {"key": f"{order.invoice.display_number}-1"})
+    assert response.status_code == 302
+    page = client.get(f"/checkout/pay/{order.number}/").content.decode()
+    assert "hx-boost" not in page.split('class="pay-form"')[0].rsplit("<form", 1)[-1]
 
 
 def test_an_htmx_step_with_an_empty_cart_sends_the_browser_to_the_cart(client, shopper):
@@ -178,11 +194,11 @@ def test_an_htmx_step_with_an_empty_cart_sends_the_browser_to_the_cart(client, s
     assert client.get("/checkout/").url == "/cart/"  # without htmx: a plain redirect
 
 
-def test_the_sandbox_test_cards_are_listed_only_with_the_sandbox_gateway(client, shopper, order, settings):
+def test_the_pay_page_says_test_mode_only_with_the_sandbox_gateway(client, shopper, order, settings):
     client.force_login(shopper)
-    assert "Sandbox test cards" in client.get(f"/checkout/pay/{order.number}/").content.decode()
-    settings.PAYMENT_GATEWAY = "acmepay"
-    assert "Sandbox test cards" not in client.get(f"/checkout/pay/{order.number}/").content.decode()
+    assert "in test mode" in client.get(f"/checkout/pay/{order.number}/").content.decode()
+    settings.PAYMENT_GATEWAY = "stripe"
+    assert "in test mode" not in client.get(f"/checkout/pay/{order.number}/").content.decode()
 
 
 def test_amounts_show_like_the_catalog_prices(client, shopper, order):
@@ -194,14 +210,16 @@ def test_amounts_show_like_the_catalog_prices(client, shopper, order):
 
 def test_the_pay_page_of_a_paid_order_leads_to_the_order(client, shopper, order):
     client.force_login(shopper)
-    client.post(f"/checkout/pay/{order.number}/", card_post(f"{order.invoice.display_number}-1"))
+    pay_over_http(client, order, SUCCESS)
     assert client.get(f"/checkout/pay/{order.number}/").url == f"/orders/{order.number}/"
 
 
 # --- Order pages ------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", ["/orders/{}/", "/orders/{}/invoice/", "/checkout/pay/{}/"])
+@pytest.mark.parametrize(
+    "path", ["/orders/{}/", "/orders/{}/invoice/", "/checkout/pay/{}/", "/checkout/pay/{}/return/?key=x"]
+)
 def test_another_shoppers_order_is_404(client, order, path):
     client.force_login(make_shopper("eve@example.com"))
     assert client.get(path.format(order.number)).status_code == 404
@@ -306,3 +324,18 @@ def test_pages_with_the_shoppers_address_are_never_cached(client, shopper, order
         response = client.get(url)
         assert response.status_code == 200, url
         assert "no-store" in response["Cache-Control"], url
+
+
+def test_the_providers_page_and_the_return_url_queries(client, shopper, order, django_assert_max_num_queries):
+    client.force_login(shopper)
+    key = f"{order.invoice.display_number}-1"
+    to_provider = client.post(f"/checkout/pay/{order.number}/", {"key": key})
+    with django_assert_max_num_queries(2):  # the session (middleware) and the sandbox's session row
+        assert client.get(to_provider.url).status_code == 200
+    back = client.post(to_provider.url, {"number": SUCCESS})
+    # session, user, order, the attempt, the provider's answer, the settle transaction (locks, updates,
+    # history, receipt mail) and the message
+    with django_assert_max_num_queries(19):
+        assert client.get(back.url).status_code == 302
+    with django_assert_max_num_queries(4):  # visited again: session, user, order, the attempt
+        assert client.get(back.url).status_code == 302

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from orders.services import orders_expire_due
+from orders.payments import orders_expire_due
 
 
 class Command(BaseCommand):
