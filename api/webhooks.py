@@ -132,3 +132,39 @@ def deliveries_retry(deliveries) -> int:
     )
     transaction.on_commit(lambda: _enqueue(ids), robust=True)
     return len(ids)
+
+
+# --- What the shop's services call ---------------------------------------------------------------------
+
+ORDER_EVENTS = {"paid": WebhookEvent.ORDER_PAID, "shipped": WebhookEvent.ORDER_SHIPPED}
+
+
+def order_event(*, order, status: str) -> None:
+    """An order reached `status`: tell subscribers when it is one integrations follow (paid, shipped)."""
+    event = ORDER_EVENTS.get(status)
+    if event is not None:
+        event_emit(
+            event,
+            {
+                "number": order.number,
+                "status": status,
+                "total": str(order.total),
+                "currency": order.currency,
+                "email": order.email,
+            },
+        )
+
+
+def stock_low_check(items: list[tuple[int, int]]) -> None:
+    """After stock was taken: products that just fell to the low-stock threshold or below (`stock.low`)."""
+    from catalog.models import LOW_STOCK_THRESHOLD, Product
+    from catalog.services import product_payload
+
+    taken = dict(items)
+    crossed = [
+        product
+        for product in Product.objects.filter(pk__in=taken, stock__lte=LOW_STOCK_THRESHOLD)
+        if product.stock + taken[product.pk] > LOW_STOCK_THRESHOLD
+    ]
+    if crossed:
+        events_emit(WebhookEvent.STOCK_LOW, [product_payload(p) for p in crossed])
