@@ -4,7 +4,7 @@ from ninja import NinjaAPI
 
 from api import errors
 from api.auth import TokenAuth
-from api.endpoints import auth, cart, catalog, orders, stats, users
+from api.endpoints import auth, cart, catalog, invoices, orders, stats, users
 
 
 class ShopAPI(NinjaAPI):
@@ -34,4 +34,5 @@ api.add_router("", users.router)
 api.add_router("", catalog.router)
 api.add_router("", cart.router)
 api.add_router("", orders.router)
+api.add_router("", invoices.router)
 api.add_router("", stats.router)

@@ -268,3 +268,49 @@ class LogReport(Schema):
     start: str
     end: str
     days: list[dict[str, Decimal | int | str]]
+
+
+# --- Invoices and payment -------------------------------------------------------------------------------
+
+
+class AddressIn(In):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150)]
+    line1: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+    line2: Annotated[str, StringConstraints(max_length=200)] = ""
+    city: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+    postcode: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=20)]
+    country: Annotated[str, StringConstraints(min_length=2, max_length=2)] = Field(
+        description="ISO 3166 code, e.g. GB."
+    )
+    phone: Annotated[str, StringConstraints(max_length=32)] = ""
+
+
+class InvoiceIn(In):
+    """Either `order` (an order of the caller's: its invoice) or the checkout of the caller's cart."""
+
+    order: Annotated[str, StringConstraints(max_length=16)] | None = None
+    shipping: Annotated[str, StringConstraints(max_length=32)] = "standard"
+    address_id: Id | None = Field(None, description="An address of the caller's address book.")
+    address: AddressIn | None = None
+    quote: Annotated[str, StringConstraints(max_length=64)] | None = Field(
+        None, description="The cart's quote as the caller last saw it; if the cart or prices changed since, a 409."
+    )
+
+
+class InvoiceOut(Schema):
+    id: int
+    number: str
+    order: str
+    status: str
+    amount_due: Decimal
+    currency: str
+    issued_at: datetime
+    paid_at: datetime | None
+
+
+class PaymentOut(Schema):
+    id: int
+    invoice_id: int
+    status: str
+    amount: Decimal
+    redirect_url: str | None = Field(description="The provider's page where the shopper pays.")

@@ -13,6 +13,7 @@ from api.models import Webhook, WebhookDelivery
 from api.webhooks import backoff, delivery_send
 from catalog.models import Product
 from catalog.services import product_archive
+from tests.factories import make_product
 from tests.notifications.conftest import drain_tasks
 
 
@@ -133,3 +134,30 @@ def test_a_product_saved_in_the_admin_is_announced(admin_client, product, hook):
     response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert WebhookDelivery.objects.get().payload["name"] == "Renamed gear"
+
+
+def test_shipping_an_order_is_announced(shopper, product, receiver):
+    from orders.models import Order
+    from orders.services import order_ship
+    from tests.orders.conftest import fill_cart, place
+
+    Webhook.objects.create(url=receiver.url, events=["order.shipped"], secret="x")
+    fill_cart(shopper, (product, 1))
+    order = place(shopper)
+    Order.objects.filter(pk=order.pk).update(status=Order.Status.PAID)
+    order.refresh_from_db()
+    order_ship(order=order, actor="staff")
+    assert WebhookDelivery.objects.get(event="order.shipped").payload["number"] == order.number
+
+
+def test_stock_falling_to_the_threshold_is_announced_once(shopper, other, category, receiver):
+    from tests.orders.conftest import fill_cart, place
+
+    Webhook.objects.create(url=receiver.url, events=["stock.low"], secret="x")
+    gear = make_product("Gear", category=category, stock=7)
+    fill_cart(shopper, (gear, 2))
+    place(shopper)  # 7 → 5: reaches the threshold
+    fill_cart(other, (gear, 1))
+    place(other)  # 5 → 4: already low, no new event
+    delivery = WebhookDelivery.objects.get(event="stock.low")
+    assert delivery.payload["stock"] == 5
