@@ -175,3 +175,28 @@ def idempotency_store(claim: IdempotentRequest, *, status: int, body: bytes, con
 def idempotency_release(claim: IdempotentRequest) -> None:
     """The request failed: forget the key, so a corrected retry runs."""
     IdempotentRequest.objects.filter(pk=claim.pk, status=None).delete()
+
+
+# --- Housekeeping -------------------------------------------------------------------------------------
+
+KEEP_ENDED = timedelta(days=30)
+
+
+def api_prune() -> dict[str, int]:
+    """Delete what no request can use any more: replay records past API_IDEMPOTENCY_TTL, tokens expired or
+    revoked over 30 days ago, webhook deliveries delivered or dead over 30 days ago. Returns counts."""
+    from django.db.models import Q
+
+    from api.models import WebhookDelivery
+
+    now = timezone.now()
+    idempotency = IdempotentRequest.objects.filter(
+        created_at__lt=now - timedelta(seconds=settings.API_IDEMPOTENCY_TTL)
+    ).delete()[0]
+    tokens = ApiToken.objects.filter(Q(expires_at__lt=now - KEEP_ENDED) | Q(revoked_at__lt=now - KEEP_ENDED)).delete()[
+        0
+    ]
+    deliveries = WebhookDelivery.objects.filter(
+        status__in=[WebhookDelivery.Status.DELIVERED, WebhookDelivery.Status.DEAD], created_at__lt=now - KEEP_ENDED
+    ).delete()[0]
+    return {"idempotency records": idempotency, "tokens": tokens, "webhook deliveries": deliveries}

@@ -8,6 +8,8 @@ so the suite stays quick on both databases.
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -29,7 +31,15 @@ def api_schema(db):
     category = make_category("Tools", slug="tools")
     for n in range(3):
         make_product(f"Gear {n}", category=category)
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    # As Django's test client does: the request cycle must not close (or, pooled, give back) the test's
+    # connection, which holds the test's transaction.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler())
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
