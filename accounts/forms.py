@@ -4,7 +4,10 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
+from phonenumber_field.phonenumber import PhoneNumber
+from phonenumbers import NumberParseException
 
+from accounts.addressing import postcode_problem
 from accounts.models import Address, User
 from notifications.services import mail_enqueue
 
@@ -49,6 +52,20 @@ class RegisterForm(forms.Form):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return cleaned
+
+
+class ClaimForm(RegisterForm):
+    """ "Save my details, set a password" after a guest order: the order's address becomes the login."""
+
+    def __init__(self, *args, email: str, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["email"]
+        self.email = email
+        self.fields["password1"].label = "Choose a password"
+
+    def clean(self) -> dict:
+        self.cleaned_data["email"] = self.email  # the password must not resemble it either
+        return super().clean()
 
 
 class LoginForm(auth_forms.AuthenticationForm):
@@ -152,6 +169,17 @@ class ConfirmPasswordForm(forms.Form):
 
 
 class AddressForm(forms.ModelForm):
+    """A shipping address: any country; the postcode checked where the country has one format."""
+
+    # Parsed in clean(), with the address's country as the region of a number written without +prefix.
+    phone = forms.CharField(
+        label="Phone (optional)",
+        max_length=32,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
+        help_text="For the courier, if a delivery needs it.",
+    )
+
     class Meta:
         model = Address
         fields = ["name", "line1", "line2", "city", "postcode", "country", "phone"]
@@ -162,14 +190,42 @@ class AddressForm(forms.ModelForm):
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "country": forms.Select(attrs={"autocomplete": "country"}),
-            "phone": forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
         }
+        error_messages = {"country": {"invalid_choice": "We do not ship to that country. Choose one from the list."}}
 
     def __init__(self, *args, **kwargs) -> None:
         # The add form and any inline edit forms share the profile page (with the profile form): own ids.
         instance = kwargs.get("instance")
         kwargs.setdefault("auto_id", f"id_address_{instance.pk if instance else 'new'}_%s")
         super().__init__(*args, **kwargs)
+        if instance is not None and instance.phone:
+            self.initial["phone"] = instance.phone.as_international
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        country = cleaned.get("country")
+        if country:
+            problem = postcode_problem(str(country), cleaned.get("postcode", ""))
+            if problem:
+                self.add_error("postcode", problem)
+            elif "postcode" in cleaned:
+                cleaned["postcode"] = cleaned["postcode"].strip().upper()
+            raw = cleaned.get("phone") or ""
+            if raw:
+                try:
+                    number = PhoneNumber.from_string(raw, region=str(country))
+                except NumberParseException:
+                    number = None
+                if number is None or not number.is_valid():
+                    self.add_error("phone", "This is not a phone number (for example +44 20 7946 0958).")
+                else:
+                    cleaned["phone"] = number
+        return cleaned
+
+    def address_data(self) -> dict[str, str]:
+        """The cleaned address as plain strings (for the session and the order's snapshot)."""
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields}
+        return {**data, "country": str(data["country"]), "phone": str(data["phone"] or "")}
 
 
 class StorefrontPasswordForm(forms.Form):

@@ -1,3 +1,4 @@
+import re
 import uuid
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -6,9 +7,9 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
-
-from accounts.countries import COUNTRIES
-from accounts.useragent import describe_user_agent
+from django_countries.fields import CountryField
+from phonenumber_field.modelfields import PhoneNumberField
+from ua_parser import parse as parse_user_agent
 
 
 class UserManager(BaseUserManager):
@@ -47,6 +48,8 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, help_text="Can log into the admin site.")
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # When the owner proved they read mail at `email` (a confirmation link); None: not yet.
+    email_verified_at = models.DateTimeField("e-mail verified at", null=True, blank=True)
 
     objects = UserManager()
 
@@ -79,6 +82,28 @@ class User(AbstractBaseUser, PermissionsMixin):
     def get_short_name(self) -> str:
         return self.name or self.email
 
+    @property
+    def email_verified(self) -> bool:
+        return self.email_verified_at is not None
+
+
+class EmailConfirmation(models.Model):
+    """One confirmation link sent to an address: the account's own, or the new one it asked to change to.
+
+    The link carries this row's id, signed; `confirmed_at` makes it work once.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="email_confirmations")
+    email = models.EmailField("e-mail address", max_length=254)
+    created_at = models.DateTimeField(default=timezone.now)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.email} ({'confirmed' if self.confirmed_at else 'waiting'})"
+
 
 class Session(AbstractBaseSession):
     """A server-side session token, tied to its user so it can be listed and revoked.
@@ -107,6 +132,22 @@ class Session(AbstractBaseSession):
         return describe_user_agent(self.user_agent)
 
 
+def describe_user_agent(user_agent: str) -> str:
+    """A human name for a User-Agent string ("Chrome on iPhone"), from ua-parser's maintained rules."""
+    if not user_agent:
+        return "Unknown device"
+    parsed = parse_user_agent(user_agent)
+    browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else ""
+    # "Chrome Mobile iOS", "Firefox iOS", "Edge Mobile": the system is named after "on".
+    browser = re.sub(r"( Mobile)?( iOS)?$", "", browser)
+    device = parsed.device.family if parsed.device else ""
+    system = device if device in ("iPhone", "iPad") else (parsed.os.family if parsed.os else "")
+    system = {"Mac OS X": "macOS", "Other": ""}.get(system, system)
+    if browser and system:
+        return f"{browser} on {system}"
+    return browser or system or user_agent[:60]
+
+
 class Address(models.Model):
     """A shipping address in a user's address book; at most one default per user."""
 
@@ -115,9 +156,9 @@ class Address(models.Model):
     line1 = models.CharField("address line 1", max_length=200)
     line2 = models.CharField("address line 2", max_length=200, blank=True)
     city = models.CharField(max_length=100)
-    postcode = models.CharField(max_length=20)
-    country = models.CharField(max_length=2, choices=COUNTRIES)
-    phone = models.CharField(max_length=32, blank=True)
+    postcode = models.CharField(max_length=20, blank=True)
+    country = CountryField()
+    phone = PhoneNumberField(blank=True)
     is_default = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -140,9 +181,21 @@ class Address(models.Model):
         """The address as printed on a parcel label."""
         return [
             line
-            for line in (self.name, self.line1, self.line2, f"{self.postcode} {self.city}", self.get_country_display())
+            for line in (self.name, self.line1, self.line2, f"{self.postcode} {self.city}".strip(), self.country.name)
             if line
         ]
+
+    def snapshot(self) -> dict[str, str]:
+        """The address as plain strings (the checkout keeps it in the session, the order copies it)."""
+        return {
+            "name": self.name,
+            "line1": self.line1,
+            "line2": self.line2,
+            "city": self.city,
+            "postcode": self.postcode,
+            "country": self.country.code,
+            "phone": str(self.phone or ""),
+        }
 
 
 class LaunchSubscriber(models.Model):
@@ -159,3 +212,22 @@ class LaunchSubscriber(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class DataExport(models.Model):
+    """A "download my data" file (GDPR articles 15 and 20): built by a task, kept until the next request.
+
+    The JSON lives in the row: a shopper's data is small, and the database is already private and backed up.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="data_exports")
+    requested_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    content = models.TextField(blank=True)
+    size = models.PositiveIntegerField(default=0, help_text="Bytes of the JSON file.")
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"data export of {self.user_id} ({'ready' if self.finished_at else 'building'})"

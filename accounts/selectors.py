@@ -3,7 +3,7 @@
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from accounts.models import Address, Session, User
+from accounts.models import Address, DataExport, Session, User
 
 
 def session_list_active(*, user: User) -> QuerySet[Session]:
@@ -19,3 +19,8 @@ def address_list(*, user: User) -> QuerySet[Address]:
 def address_get(*, user: User, pk: int) -> Address:
     """One of the user's addresses (Address.DoesNotExist for anyone else's)."""
     return Address.objects.get(user=user, pk=pk)
+
+
+def data_export_latest(*, user: User) -> DataExport | None:
+    """The user's latest "download my data" request, without its content (the profile only links to it)."""
+    return DataExport.objects.filter(user=user).defer("content").first()

@@ -15,6 +15,8 @@ urlpatterns = [
     path("password/reset/<uidb64>/<token>/", views.PasswordResetConfirmView.as_view(), name="password-reset-confirm"),
     path("password/reset/done/", views.PasswordResetCompleteView.as_view(), name="password-reset-complete"),
     path("profile/", views.profile, name="profile"),
+    path("confirm/resend/", views.email_confirm_resend, name="email-confirm-resend"),
+    path("confirm/<str:token>/", views.email_confirm, name="email-confirm"),
     path("addresses/new/", views.address_create, name="address-create"),
     path("addresses/<int:pk>/", views.address_detail, name="address-detail"),
     path("addresses/<int:pk>/edit/", views.address_edit, name="address-edit"),
@@ -23,6 +25,8 @@ urlpatterns = [
     path("sessions/", views.sessions, name="sessions"),
     path("sessions/others/revoke/", views.sessions_revoke_others, name="sessions-revoke-others"),
     path("sessions/<uuid:public_id>/revoke/", views.session_revoke, name="session-revoke"),
+    path("data/", views.data_export_request, name="data-export"),
+    path("data/<str:token>/", views.data_export_download, name="data-export-download"),
     path("delete/", views.account_delete, name="delete"),
     # api: personal API tokens (the views live with the API)
     path("tokens/", api_views.tokens, name="api-tokens"),

@@ -1,6 +1,5 @@
 """Accounts pages: parse the request, call a selector or service, render the page or its htmx fragment."""
 
-from datetime import timedelta
 from uuid import UUID
 
 from django.conf import settings
@@ -11,14 +10,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts import gate, selectors, services
+from accounts import exports, gate, selectors, services
 from accounts.forms import (
     AddressForm,
     ConfirmPasswordForm,
@@ -33,7 +31,6 @@ from accounts.forms import (
 )
 from accounts.models import Address
 from accounts.net import client_ip
-from accounts.throttle import throttle_blocked, throttle_fail
 from analytics.models import EventName
 from analytics.services import event_record
 from cart.services import cart_merge_at_login
@@ -93,6 +90,11 @@ def _merge_cart(request: HttpRequest, user) -> None:
         messages.warning(request, notice)
 
 
+UNVERIFIED = (
+    "Your e-mail address is not confirmed yet: open the link we sent you, or ask for a new one in your profile."
+)
+
+
 class LoginView(auth_views.LoginView):
     template_name = "accounts/login.html"
     form_class = LoginForm
@@ -101,11 +103,10 @@ class LoginView(auth_views.LoginView):
     def form_valid(self, form):
         response = super().form_valid(form)
         event_record(self.request, EventName.LOGGED_IN)
-        if form.cleaned_data.get("remember"):
-            self.request.session.set_expiry(timezone.now() + timedelta(seconds=settings.SESSION_MAX_AGE))
-        else:
-            self.request.session.set_expiry(None)
+        services.session_start(request=self.request, remember=bool(form.cleaned_data.get("remember")))
         _merge_cart(self.request, form.get_user())
+        if not form.get_user().email_verified:
+            messages.warning(self.request, UNVERIFIED)
         return response
 
     def get_context_data(self, **kwargs):
@@ -169,6 +170,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)
         services.session_revoke_all(user=form.user)
+        services.login_failures_forget(user=form.user)
         return response
 
 
@@ -176,11 +178,51 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/password_reset_complete.html"
 
 
+# --- E-mail confirmation ----------------------------------------------------------------------------
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """GET shows a button (mail scanners that fetch links use nothing up); POST confirms, once."""
+    try:
+        if request.method != "POST":
+            confirmation = services.email_confirmation_check(token=token)
+            return render(request, "accounts/email_confirm.html", {"email": confirmation.email})
+        user = services.email_confirm(token=token)
+    except services.ConfirmationExpired as exc:
+        return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=410)
+    except (services.ConfirmationInvalid, services.EmailTaken) as exc:
+        return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=400)
+    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
+
+
+@login_required
+@require_POST
+def email_confirm_resend(request: HttpRequest) -> HttpResponse:
+    try:
+        email = services.email_confirmation_resend(user=request.user)
+    except services.AccountError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"We sent a new confirmation link to {email}.")
+    return redirect("accounts:profile")
+
+
 # --- Profile and address book ------------------------------------------------------------------
+
+
+def _data_export_context(request: HttpRequest) -> dict:
+    export = selectors.data_export_latest(user=request.user)
+    url = exports.data_export_path(export) if export and export.finished_at else ""
+    return {"data_export": export, "data_export_url": url}
 
 
 def _profile_context(request: HttpRequest, **extra) -> dict:
     return {
+        "pending_confirmation": services.email_confirmation_pending(user=request.user),
+        **_data_export_context(request),
         "profile_form": ProfileForm(user=request.user),
         "address_form": AddressForm(),
         "addresses": selectors.address_list(user=request.user),
@@ -195,13 +237,19 @@ def profile(request: HttpRequest) -> HttpResponse:
     form = ProfileForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
-            services.user_update_profile(
+            pending = services.user_update_profile(
                 user=request.user, name=form.cleaned_data["name"], email=form.cleaned_data["email"]
             )
         except services.EmailTaken as exc:
             form.add_error("email", str(exc))
         else:
             messages.success(request, "Your profile was saved.")
+            if pending:
+                messages.info(
+                    request,
+                    f"We sent a confirmation link to {pending}. Until you open it, your address stays "
+                    f"{request.user.email}.",
+                )
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", _profile_context(request, profile_form=form))
 
@@ -317,6 +365,35 @@ def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
     return _sessions_response(request)
 
 
+# --- The shopper's own data ---------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def data_export_request(request: HttpRequest) -> HttpResponse:
+    exports.data_export_request(user=request.user)
+    messages.info(
+        request,
+        "We are preparing the file with your data. It appears here in a moment (reload the page); "
+        "a large file is also sent to you by e-mail.",
+    )
+    return redirect(reverse("accounts:profile") + "#my-data")
+
+
+@never_cache
+@login_required
+@require_safe
+def data_export_download(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        export = exports.data_export_for_link(token=token, user=request.user)
+    except exports.ExportLinkInvalid as exc:
+        return render(request, "accounts/data_export_invalid.html", {"problem": str(exc)}, status=404)
+    response = HttpResponse(export.content, content_type="application/json")
+    stamp = export.finished_at.strftime("%Y-%m-%d")
+    response["Content-Disposition"] = f'attachment; filename="my-data-{stamp}.json"'
+    return response
+
+
 # --- Account deletion ---------------------------------------------------------------------------
 
 
@@ -336,9 +413,6 @@ def account_delete(request: HttpRequest) -> HttpResponse:
 
 
 # --- Storefront password gate ------------------------------------------------------------------
-
-GATE_THROTTLE_SCOPE = "storefront-password"
-NOTIFY_THROTTLE_SCOPE = "storefront-notify"
 
 
 def storefront_password_page(
@@ -370,18 +444,18 @@ def storefront_password(request: HttpRequest) -> HttpResponse:
     if request.method != "POST":
         return storefront_password_page(request, StorefrontPasswordForm(initial={"next": request.GET.get("next", "/")}))
     form = StorefrontPasswordForm(request.POST)
-    ip = client_ip(request)
-    if throttle_blocked(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT):
-        form.is_valid()
-        form.add_error(None, "Too many wrong passwords. Wait a few minutes and try again.")
+    if not form.is_valid():
+        return storefront_password_page(request, form)
+    try:
+        right = services.gate_password_try(ip=client_ip(request), password=form.cleaned_data["password"])
+    except services.Throttled as exc:
+        form.add_error(None, str(exc))
         return storefront_password_page(request, form, status=429)
-    if form.is_valid() and gate.gate_password_matches(form.cleaned_data["password"]):
+    if right:
         response = redirect(_safe_next(request, form.cleaned_data["next"], "home"))
         gate.gate_token_issue(response)
         return response
-    if "password" in form.cleaned_data:
-        throttle_fail(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
-        form.add_error("password", "That password is not correct.")
+    form.add_error("password", "That password is not correct.")
     return storefront_password_page(request, form)
 
 
@@ -392,11 +466,12 @@ def storefront_notify(request: HttpRequest) -> HttpResponse:
     notify_form = LaunchNotifyForm(request.POST)
     password_form = StorefrontPasswordForm(initial={"next": request.POST.get("next", "/")})
     ip = client_ip(request)
-    if throttle_blocked(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT * 4):
-        notify_form.add_error(None, "Too many requests. Wait a few minutes and try again.")
+    try:
+        services.launch_notify_throttle(ip=ip)
+    except services.Throttled as exc:
+        notify_form.add_error(None, str(exc))
         return storefront_password_page(request, password_form, status=429, notify_form=notify_form)
     if not notify_form.is_valid():
         return storefront_password_page(request, password_form, notify_form=notify_form)
-    throttle_fail(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
-    services.launch_subscriber_add(email=notify_form.cleaned_data["email"])
+    services.launch_subscriber_add(email=notify_form.cleaned_data["email"], ip=ip)
     return storefront_password_page(request, password_form, notified=True)

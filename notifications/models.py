@@ -26,6 +26,9 @@ class Message(models.Model):
         ORDER_SHIPPED = "order_shipped", "order shipped"
         ORDER_CANCELLED = "order_cancelled", "order cancelled"
         ORDER_REFUNDED = "order_refunded", "order refunded"
+        EMAIL_CONFIRM = "email_confirm", "e-mail confirmation"
+        ORDER_LINK = "order_link", "order link"
+        DATA_EXPORT = "data_export", "data export ready"
         TEST = "test", "test message"
 
     to = models.EmailField("recipient", max_length=254)

@@ -6,7 +6,11 @@ from typing import Any
 
 from notifications.models import Message
 
-ORDER = {"name": "Ada Lovelace", "order_number": "A-10042", "order_path": "/orders/A-10042/"}
+ORDER = {
+    "name": "Ada Lovelace",
+    "order_number": "A-10042",
+    "order_path": "/orders/A-10042/",
+}
 
 SAMPLES: dict[str, dict[str, Any]] = {
     Message.Kind.WELCOME: {"name": "Ada Lovelace"},
@@ -33,5 +37,19 @@ SAMPLES: dict[str, dict[str, Any]] = {
     },
     Message.Kind.ORDER_CANCELLED: {**ORDER, "reason": "The payment did not arrive in time."},
     Message.Kind.ORDER_REFUNDED: {**ORDER, "amount": Decimal("42.50")},
+    Message.Kind.EMAIL_CONFIRM: {
+        "name": "Ada Lovelace",
+        "email": "ada@example.org",
+        "change": False,
+        "confirm_path": "/accounts/confirm/sample-token/",
+        "days": 3,
+    },
+    Message.Kind.ORDER_LINK: {**ORDER, "order_link": "/orders/link/sample-token/"},
+    Message.Kind.DATA_EXPORT: {
+        "name": "Ada Lovelace",
+        "download_path": "/accounts/data/sample-token/",
+        "days": 7,
+        "size_kb": 300,
+    },
     Message.Kind.TEST: {},
 }

@@ -28,7 +28,11 @@ logger = logging.getLogger(__name__)
 
 # Models whose stored rows vouch for an address, and the field that holds it. The orders app adds
 # `"orders.Order": "<its e-mail field>"` here when it exists; nothing else needs to change.
-VOUCHERS: dict[str, str] = {settings.AUTH_USER_MODEL: "email", "orders.Order": "email"}
+VOUCHERS: dict[str, str] = {
+    settings.AUTH_USER_MODEL: "email",
+    "orders.Order": "email",
+    "accounts.EmailConfirmation": "email",  # the new address a user asked to confirm
+}
 # `vouched_by=OPERATOR`: a person with shell access asked for it (send_test_email).
 OPERATOR = "operator"
 
@@ -117,6 +121,11 @@ def mail_enqueue(
     if kind not in Message.Kind.values:
         raise ValueError(f"Unknown mail kind {kind!r}; kinds are {', '.join(Message.Kind.values)}.")
     voucher = _vouch(to, vouched_by)
+    if (
+        bulk
+        and not get_user_model()._default_manager.filter(email__iexact=to, email_verified_at__isnull=False).exists()
+    ):
+        raise UnknownRecipient(f"{to} is not a confirmed address: no bulk mail goes to it.")
     rendered = message_render(kind, context)
     message = Message.objects.create(
         to=to,

@@ -21,10 +21,29 @@ class AddressChoiceForm(forms.Form):
 class NewAddressForm(AddressForm):
     save_to_book = forms.BooleanField(label="Save it in my address book", required=False, initial=True)
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, bookable: bool = True, **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_new_%s")
         kwargs.setdefault("prefix", "new")
         super().__init__(*args, **kwargs)
+        if not bookable:  # a guest has no address book
+            del self.fields["save_to_book"]
+
+
+class GuestForm(forms.Form):
+    """The first step for a visitor without an account: where the confirmation and the order link go."""
+
+    email = forms.EmailField(
+        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+    )
+
+
+class OrderLookupForm(forms.Form):
+    number = forms.CharField(label="Order number", max_length=16, help_text="For example K7Q4-MZ2X.")
+    email = forms.EmailField(
+        label="E-mail address used for the order",
+        max_length=254,
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
+    )
 
 
 class ShippingForm(forms.Form):

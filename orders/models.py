@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django_countries import countries
 
 from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -90,10 +91,14 @@ class Order(models.Model):
 
     @property
     def address_lines(self) -> list[str]:
-        from accounts.countries import COUNTRIES
-
-        country = dict(COUNTRIES).get(self.ship_country, self.ship_country)
-        parts = (self.ship_name, self.ship_line1, self.ship_line2, f"{self.ship_postcode} {self.ship_city}", country)
+        country = countries.name(self.ship_country) or self.ship_country
+        parts = (
+            self.ship_name,
+            self.ship_line1,
+            self.ship_line2,
+            f"{self.ship_postcode} {self.ship_city}".strip(),
+            country,
+        )
         return [p for p in parts if p]
 
 

@@ -71,13 +71,14 @@ class Totals:
 class Checkout:
     """What the steps work on: the shopper's choices in, the order out."""
 
-    user: object
+    user: object  # None for a guest
     cart: Cart | None
     address: dict[str, str]
     shipping: str
     quote: str  # the fingerprint of lines and totals the shopper confirmed on the review page
     token: str = ""  # one per review page: a repeated submission finds the order it already placed
     analytics_visitor: str = ""  # the usage statistics' visitor token, empty when the shopper opted out
+    email: str = ""  # a guest's address; a member's order takes the account's
     lines: list[CartLine] = field(default_factory=list)
     totals: Totals | None = None
     order: Order | None = None
@@ -166,9 +167,12 @@ def step_reserve_stock(checkout: Checkout) -> None:
 
 def step_create_order(checkout: Checkout) -> None:
     totals, address, now = checkout.totals, checkout.address, timezone.now()
+    email = checkout.user.email if checkout.user is not None else checkout.email
+    if not email:
+        raise CheckoutError("Enter your e-mail address to check out as a guest.")
     fields = dict(
         user=checkout.user,
-        email=checkout.user.email,
+        email=email,
         currency=settings.SHOP_CURRENCY,
         subtotal=totals.subtotal,
         shipping_method=totals.shipping_method,
@@ -205,7 +209,11 @@ def step_create_order(checkout: Checkout) -> None:
     )
     invoice_create(order=order)
     OrderTransition.objects.create(
-        order=order, from_status="", to_status=order.status, actor=f"user {checkout.user.email}", note="order placed"
+        order=order,
+        from_status="",
+        to_status=order.status,
+        actor=f"{'user' if checkout.user else 'guest'} {email}",
+        note="order placed",
     )
     cart_clear(checkout.cart)
     checkout.order = order

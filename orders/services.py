@@ -21,6 +21,7 @@ from api import webhooks
 from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
+from orders.access import order_link_path
 from orders.models import TRANSITIONS, Invoice, InvoiceCounter, NumberCounter, Order, OrderTransition, Payment
 
 logger = logging.getLogger(__name__)
@@ -141,6 +142,7 @@ def order_mail(*, order: Order, kind: str, **extra: Any) -> Message:
         "name": order.ship_name,
         "order_number": order.number,
         "order_path": order.get_absolute_url(),
+        "order_link": order_link_path(order) if order.user_id is None else "",  # a guest's signed link
         **extra,
     }
     return mail_enqueue(to=order.email, kind=kind, context=context, vouched_by=order)

@@ -11,6 +11,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -19,16 +20,21 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_countries import countries
 from django_htmx.http import HttpResponseClientRedirect
 
 from accounts import selectors as account_selectors
 from accounts import services as account_services
+from accounts.forms import ClaimForm
+from accounts.net import client_ip
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed, visitor_token
 from cart.services import CartSummary, cart_get, cart_summary
-from orders import selectors
-from orders.forms import AddressChoiceForm, NewAddressForm, PayForm, ShippingForm
+from orders import access, selectors
+from orders.access import LookupThrottled, order_link_send, order_viewer
+from orders.forms import AddressChoiceForm, GuestForm, NewAddressForm, OrderLookupForm, PayForm, ShippingForm
 from orders.gateways import UnknownGateway
 from orders.gateways.base import WebhookInvalid
 from orders.models import Invoice, Order, Payment
@@ -41,7 +47,6 @@ from orders.payments import (
     webhook_receive,
 )
 from orders.pipeline import (
-    ADDRESS_FIELDS,
     CartEmpty,
     Checkout,
     PricesChanged,
@@ -92,8 +97,9 @@ def _to_cart(request: HttpRequest) -> HttpResponse:
     return HttpResponseClientRedirect(_cart_url()) if request.htmx else redirect(_cart_url())
 
 
-def _cart_or_redirect(request: HttpRequest):
-    """The cart's summary and its lines, or a redirect to the cart page when it cannot be checked out."""
+def _cart_or_redirect(request: HttpRequest, *, buyer: bool = False):
+    """The cart's summary and its lines, or a redirect: to the cart page when it cannot be checked out,
+    with `buyer` to the first step while nobody has said who buys."""
     cart = cart_get(request)
     summary = cart_summary(cart)
     if not summary.lines:
@@ -102,7 +108,8 @@ def _cart_or_redirect(request: HttpRequest):
     if summary.checkout_blocked:
         messages.warning(request, "Some items in your cart need your attention before you can check out.")
         return None, None, _to_cart(request)
-    return summary, summary.lines, None  # the same lines: no second query
+    away = _buyer_or_start(request) if buyer else None
+    return summary, summary.lines, away  # the same lines: no second query
 
 
 def _record_checkout_started(request: HttpRequest, summary: CartSummary) -> None:
@@ -120,45 +127,83 @@ def _record_checkout_started(request: HttpRequest, summary: CartSummary) -> None
         event_record(request, EventName.CHECKOUT_STARTED, props={"amount": summary.subtotal})
 
 
+def _buyer_email(request: HttpRequest) -> str | None:
+    """Whose checkout this is: the member's address, the guest's from the first step, or None yet."""
+    if request.user.is_authenticated:
+        return request.user.email
+    return _state(request).get("guest_email")
+
+
+def _buyer_or_start(request: HttpRequest) -> HttpResponse | None:
+    """A redirect to the first step while nobody has said who buys (or may buy); None to go on."""
+    if _buyer_email(request) is None or not _may_check_out(request):
+        return redirect("orders:checkout-start")
+    return None
+
+
+def _may_check_out(request: HttpRequest) -> bool:
+    """CHECKOUT_REQUIRES_VERIFIED_EMAIL: only members with a confirmed address (guests have none)."""
+    if not settings.CHECKOUT_REQUIRES_VERIFIED_EMAIL:
+        return True
+    return request.user.is_authenticated and request.user.email_verified
+
+
 @never_cache
-@login_required
+@require_http_methods(["GET", "HEAD", "POST"])
+def checkout_start(request: HttpRequest) -> HttpResponse:
+    """Continue as a guest, log in or create an account; a member who may check out goes on."""
+    _, _, away = _cart_or_redirect(request)
+    if away:
+        return away
+    if request.user.is_authenticated and _may_check_out(request):
+        return redirect("orders:checkout")
+    form = GuestForm(request.POST or None, initial={"email": _state(request).get("guest_email", "")})
+    guests_welcome = not settings.CHECKOUT_REQUIRES_VERIFIED_EMAIL
+    if request.method == "POST" and guests_welcome and not request.user.is_authenticated:
+        if form.is_valid():
+            _save_state(request, guest_email=form.cleaned_data["email"])
+            return redirect("orders:checkout")
+        return _step(request, "start", {"form": form, "guests_welcome": True}, status=_error_status(request))
+    return _step(request, "start", {"form": form, "guests_welcome": guests_welcome})
+
+
+@never_cache
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_address(request: HttpRequest) -> HttpResponse:
-    summary, _, away = _cart_or_redirect(request)
+    summary, _, away = _cart_or_redirect(request, buyer=True)
     if away:
         return away
     _record_checkout_started(request, summary)
     state = _state(request)
-    addresses = list(account_selectors.address_list(user=request.user))
+    member = request.user.is_authenticated
+    addresses = list(account_selectors.address_list(user=request.user)) if member else []
     initial_choice = state.get("address_choice") or (str(addresses[0].pk) if addresses else "new")
     if request.method == "POST":
         form = AddressChoiceForm(request.POST, addresses=addresses)
-        new_form = NewAddressForm(request.POST)
+        new_form = NewAddressForm(request.POST, bookable=member)
         if form.is_valid():
             choice = form.cleaned_data["address"]
             if choice != "new":
                 address = next(a for a in addresses if str(a.pk) == choice)
-                snapshot = {name: getattr(address, name) for name in ADDRESS_FIELDS}
-                _save_state(request, address_choice=choice, address=snapshot)
+                _save_state(request, address_choice=choice, address=address.snapshot())
                 return redirect("orders:checkout-shipping")
             if new_form.is_valid():
-                data = {name: new_form.cleaned_data[name] for name in ADDRESS_FIELDS}
-                if new_form.cleaned_data["save_to_book"]:
+                data = new_form.address_data()
+                if new_form.cleaned_data.get("save_to_book"):
                     choice = str(account_services.address_create(user=request.user, data=data).pk)
                 _save_state(request, address_choice=choice, address=data, new=data)
                 return redirect("orders:checkout-shipping")
         ctx = {"form": form, "new_form": new_form}
         return _step(request, "address", ctx, status=_error_status(request))
     form = AddressChoiceForm(initial={"address": initial_choice}, addresses=addresses)
-    new_form = NewAddressForm(initial=state.get("new", {}))
+    new_form = NewAddressForm(initial=state.get("new", {}), bookable=member)
     return _step(request, "address", {"form": form, "new_form": new_form})
 
 
 @never_cache
-@login_required
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_shipping(request: HttpRequest) -> HttpResponse:
-    _, _, away = _cart_or_redirect(request)
+    _, _, away = _cart_or_redirect(request, buyer=True)
     if away:
         return away
     state = _state(request)
@@ -180,6 +225,8 @@ def _review_context(request: HttpRequest, lines, state: dict) -> dict:
         "lines": lines,
         "totals": totals,
         "address": state["address"],
+        "country_name": countries.name(state["address"].get("country", "")),
+        "guest_email": state.get("guest_email", ""),
         "quote": checkout_quote(lines, totals),
         "token": secrets.token_urlsafe(24),
     }
@@ -187,6 +234,9 @@ def _review_context(request: HttpRequest, lines, state: dict) -> dict:
 
 def _review_state(request: HttpRequest):
     state = _state(request)
+    away = _buyer_or_start(request)
+    if away:
+        return state, away
     if "address" not in state:
         return state, redirect("orders:checkout")
     if state.get("shipping") not in settings.ORDER_SHIPPING_RATES:
@@ -195,7 +245,6 @@ def _review_state(request: HttpRequest):
 
 
 @never_cache
-@login_required
 @require_safe
 def checkout_review(request: HttpRequest) -> HttpResponse:
     _, lines, away = _cart_or_redirect(request)
@@ -207,18 +256,29 @@ def checkout_review(request: HttpRequest) -> HttpResponse:
     return _step(request, "review", _review_context(request, lines, state))
 
 
+def _placed(request: HttpRequest, token: str) -> Order | None:
+    """The order this review page's token already placed (a double click, a retry), if any."""
+    if not token:
+        return None
+    if request.user.is_authenticated:
+        return Order.objects.filter(user=request.user, checkout_token=token).first()
+    # A guest's token alone: it is random and only ever was in this browser's review page.
+    return Order.objects.filter(user=None, checkout_token=token).first()
+
+
 @never_cache
-@login_required
 @require_POST
 def checkout_place_view(request: HttpRequest) -> HttpResponse:
     token = request.POST.get("token", "")[:64]
-    placed = Order.objects.filter(user=request.user, checkout_token=token).first() if token else None
+    placed = _placed(request, token)
     if placed is None:
         state, away = _review_state(request)
         if away:
             return away
+        member = request.user.is_authenticated
         checkout = Checkout(
-            user=request.user,
+            user=request.user if member else None,
+            email="" if member else state["guest_email"],
             cart=cart_get(request),
             address=state["address"],
             shipping=state["shipping"],
@@ -230,12 +290,14 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
             placed = checkout_place(checkout)
         except OrderError as exc:
             # A second click of the same form waited for the first and found the cart empty.
-            placed = Order.objects.filter(user=request.user, checkout_token=token).first() if token else None
+            placed = _placed(request, token)
             if placed is None:
                 return _refused(request, state, exc)
         else:  # this request placed it, and the pipeline's transaction has committed
             event_record(request, EventName.ORDER_PLACED, object_id=placed.pk, props={"amount": placed.total})
         request.session.pop(SESSION_KEY, None)
+    if placed.user_id is None:
+        access.grant(request, placed, access.PLACED)
     url = reverse("orders:checkout-pay", args=[placed.number])
     return HttpResponseClientRedirect(url) if request.htmx else redirect(url)
 
@@ -274,13 +336,13 @@ def _pay_context(order: Order, problem: str = "") -> dict:
 
 def _order_for_pay(request: HttpRequest, number: str) -> Order:
     try:
-        return selectors.order_status_for_user(user=request.user, number=number)
+        return selectors.order_status(scope=request.order_scope, number=number)
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
 
 
 @never_cache
-@login_required
+@order_viewer  # the owner, or the guest's browser holding a grant
 @require_http_methods(["GET", "HEAD", "POST"])
 def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
     """The pay step: the Pay button sends the shopper to the provider's hosted page (no card input here)."""
@@ -316,7 +378,7 @@ def _to_order_after(request: HttpRequest, order: Order, payment: Payment) -> Htt
 
 
 @never_cache
-@login_required
+@order_viewer
 @require_safe
 def checkout_pay_return(request: HttpRequest, number: str) -> HttpResponse:
     """Where the provider sends the shopper back: ask it how the payment stands, then show the outcome.
@@ -364,17 +426,18 @@ def order_list(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
-@login_required
+@order_viewer
 @require_safe
 def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     """The order page; htmx polls its status fragment until the order reaches a terminal state."""
+    scope = request.order_scope
     try:
         if request.htmx and not request.htmx.boosted and not request.htmx.history_restore_request:
-            order = selectors.order_status_for_user(user=request.user, number=number)
+            order = selectors.order_status(scope=scope, number=number)
             response = render(request, "orders/order_detail.html#status", {"order": order})
         else:
-            order = selectors.order_get_for_user(user=request.user, number=number)
-            ctx = {"order": order, "latest": selectors.payment_latest(order=order)}
+            order = selectors.order_get(scope=scope, number=number)
+            ctx = {"order": order, "latest": selectors.payment_latest(order=order), **_guest_context(request, order)}
             response = render(request, "orders/order_detail.html", ctx)
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
@@ -382,12 +445,99 @@ def order_detail(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
-@never_cache
-@login_required
-@require_safe
-def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+def _guest_context(request: HttpRequest, order: Order, claim_form: ClaimForm | None = None) -> dict:
+    """A guest order shows its link to keep and, to a visitor without an account, the claim form."""
+    if order.user_id is not None:
+        return {}
+    claimable = not request.user.is_authenticated
+    return {
+        "order_link": access.order_link_path(order),
+        "claim_form": (claim_form or ClaimForm(email=order.email)) if claimable else None,
+    }
+
+
+def _viewed_order(request: HttpRequest, number: str) -> Order:
+    """The order in the URL within what `order_viewer` allowed, or 404."""
     try:
-        order = selectors.order_get_for_user(user=request.user, number=number)
+        return selectors.order_get(scope=request.order_scope, number=number)
     except Order.DoesNotExist:
         raise Http404("No such order.") from None
+
+
+@never_cache
+@order_viewer
+@require_safe
+def invoice_detail(request: HttpRequest, number: str) -> HttpResponse:
+    order = _viewed_order(request, number)
     return render(request, "orders/invoice.html", {"order": order, "invoice": order.invoice})
+
+
+# --- Orders without an account: the signed link, the lookup, claiming ------------------------------------
+
+
+@never_cache
+@require_safe
+def order_link(request: HttpRequest, token: str) -> HttpResponse:
+    """A signed link opens its order in this browser; a forged or stale one says so and shows nothing."""
+    try:
+        number = access.order_link_number(token)
+        order = Order.objects.get(number=number)
+    except access.LinkExpired as exc:
+        return render(request, "orders/link_invalid.html", {"problem": str(exc), "expired": True}, status=410)
+    except (access.LinkInvalid, Order.DoesNotExist):
+        problem = "This order link is not valid. Check that you copied all of it."
+        return render(request, "orders/link_invalid.html", {"problem": problem}, status=400)
+    access.grant(request, order, access.MAILED_LINK)
+    return redirect(order)
+
+
+LOOKUP_SENT = (
+    "If that order number and e-mail address belong together, a link to the order is on its way to that "
+    "address. It can take a few minutes; look in the spam folder too."
+)
+
+
+@never_cache
+@require_http_methods(["GET", "HEAD", "POST"])
+def order_lookup(request: HttpRequest) -> HttpResponse:
+    """Order number + e-mail → the order's link by mail. The answer never tells whether they matched."""
+    form = OrderLookupForm(request.POST or None)
+    if request.method != "POST":
+        return render(request, "orders/lookup.html", {"form": form})
+    if not form.is_valid():
+        return render(request, "orders/lookup.html", {"form": form}, status=400)
+    try:
+        order_link_send(ip=client_ip(request), **form.cleaned_data)
+    except LookupThrottled as exc:
+        response = render(request, "orders/lookup.html", {"form": form, "problem": str(exc)}, status=429)
+        response["Retry-After"] = str(settings.ORDER_LOOKUP_WINDOW)
+        return response
+    return render(request, "orders/lookup.html", {"form": OrderLookupForm(), "sent": LOOKUP_SENT})
+
+
+@sensitive_post_parameters("password1", "password2")
+@never_cache
+@order_viewer
+@require_POST
+def order_claim(request: HttpRequest, number: str) -> HttpResponse:
+    """ "Save my details, set a password": the guest becomes an account that owns the order."""
+    order = _viewed_order(request, number)
+    if order.user_id is not None or request.user.is_authenticated:
+        return redirect(order)
+    form = ClaimForm(request.POST, email=order.email)
+    if form.is_valid():
+        try:
+            user = account_services.guest_order_claim(
+                order=order,
+                password=form.cleaned_data["password1"],
+                name=form.cleaned_data["name"],
+                mailbox_proven=access.granted_by(request, number) == access.MAILED_LINK,
+            )
+        except account_services.EmailTaken as exc:
+            form.add_error(None, f"{exc} Log in to see your orders there.")
+        else:
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            messages.success(request, "Your account is ready, and this order is in it.")
+            return redirect(order)
+    ctx = {"order": order, "latest": selectors.payment_latest(order=order), **_guest_context(request, order, form)}
+    return render(request, "orders/order_detail.html", ctx, status=400)

@@ -171,8 +171,9 @@ LOGIN_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 LOGIN_FAILURE_WINDOW = env.int("LOGIN_FAILURE_WINDOW", default=900)
 AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
 AXES_COOLOFF_TIME = timedelta(seconds=LOGIN_FAILURE_WINDOW)
-# Per account (any case of the address) and, separately, per client IP.
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Per (account, client IP) pair and per client IP, never per account alone: wrong passwords typed from
+# one address cannot lock the owner out from another, and one address spraying many accounts is stopped.
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
 AXES_USERNAME_CALLABLE = "accounts.throttle.login_username"
 AXES_CLIENT_IP_CALLABLE = "accounts.net.client_ip"
 AXES_LOCKOUT_CALLABLE = "accounts.views.login_locked_out"
@@ -349,6 +350,20 @@ ORDER_SHIPPING_RATES = _shipping_rates(
 )
 # Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
 ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
+
+# --- Guest checkout, order links, verified addresses ------------------------------------------------
+# Seconds a signed order link (confirmation mail, order page, lookup mail) opens its order.
+ORDER_LINK_MAX_AGE = env.int("ORDER_LINK_MAX_AGE", default=90 * 24 * 3600)
+# The order lookup (number + e-mail → the link by mail): requests per client IP and per address per window.
+ORDER_LOOKUP_LIMIT = env.int("ORDER_LOOKUP_LIMIT", default=5)
+ORDER_LOOKUP_WINDOW = env.int("ORDER_LOOKUP_WINDOW", default=3600)
+# Seconds an e-mail confirmation link stays valid (each link works once).
+ACCOUNT_EMAIL_CONFIRM_MAX_AGE = env.int("ACCOUNT_EMAIL_CONFIRM_MAX_AGE", default=3 * 24 * 3600)
+# True: only accounts with a confirmed address check out (and no guest checkout, whose address nobody confirmed).
+CHECKOUT_REQUIRES_VERIFIED_EMAIL = env.bool("CHECKOUT_REQUIRES_VERIFIED_EMAIL", default=False)
+# "Download my data": files larger than this many bytes are also mailed as a link, valid this many seconds.
+ACCOUNT_EXPORT_MAIL_THRESHOLD = env.int("ACCOUNT_EXPORT_MAIL_THRESHOLD", default=256 * 1024)
+ACCOUNT_EXPORT_LINK_MAX_AGE = env.int("ACCOUNT_EXPORT_LINK_MAX_AGE", default=7 * 24 * 3600)
 
 # --- Cart (issue 6) -------------------------------------------------------------------------------
 # The most of one product a cart line may hold (also capped by stock).

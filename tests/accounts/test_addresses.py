@@ -66,7 +66,10 @@ def test_add_over_htmx_returns_the_address_book_fragment(logged_in, user):
     ("overrides", "message"),
     [
         ({"city": ""}, "This field is required."),
-        ({"country": "XX"}, "Select a valid choice."),
+        ({"country": "XX"}, "We do not ship to that country."),
+        ({"postcode": "ABC 12"}, "This is not a postcode of that country (for example 10115)."),
+        ({"postcode": ""}, "Enter the postcode (for example 10115)."),
+        ({"phone": "12"}, "This is not a phone number"),
         ({"line1": "x" * 10_000}, "Ensure this value has at most 200 characters"),
     ],
 )
@@ -108,7 +111,7 @@ def test_edit_without_js_is_a_page_and_errors_keep_the_saved_address(logged_in, 
     assert "<h1>Edit address</h1>" in page.text
     bad = logged_in.post(f"/accounts/addresses/{address.pk}/edit/", {**DATA, "postcode": ""})
     assert bad.status_code == 200
-    assert "This field is required." in bad.text
+    assert "Enter the postcode (for example 10115)." in bad.text
     address.refresh_from_db()
     assert address.postcode == "10115"
     good = logged_in.post(f"/accounts/addresses/{address.pk}/edit/", {**DATA, "postcode": "20095"})
@@ -157,8 +160,8 @@ def test_profile_page_queries_do_not_grow_with_addresses(logged_in, user, django
     settings.SESSION_ENGINE = "accounts.sessions.db"  # counts below are for the database engine
     for i in range(5):
         add(user, line1=f"{i} Street")
-    # session, user, addresses, the header's cart badge (cart issue 6)
-    with django_assert_num_queries(4):
+    # session, user, the confirmation link waiting (if any), the latest data export, addresses, the cart badge
+    with django_assert_num_queries(6):
         response = logged_in.get("/accounts/profile/")
     assert response.text.count('class="address-card"') == 5
 
@@ -178,3 +181,25 @@ def test_cancelling_an_inline_edit_brings_the_card_back(logged_in, user):
     assert card.text.lstrip().startswith(f'<li id="address-{address.pk}"')
     assert "HX-Request" in card["Vary"]
     assert logged_in.get(f"/accounts/addresses/{address.pk}/")["Location"] == "/accounts/profile/#addresses"
+
+
+@pytest.mark.django_db
+def test_every_country_is_offered_and_one_without_a_fixed_postcode_format_takes_any(logged_in, user):
+    page = logged_in.get("/accounts/profile/")
+    assert page.text.count("<option") > 240  # django-countries: every ISO 3166-1 country
+    assert ">Kenya</option>" in page.text
+    response = logged_in.post("/accounts/addresses/new/", {**DATA, "country": "HK", "postcode": "", "city": "Kowloon"})
+    assert response.status_code == 302
+    address = Address.objects.get(user=user)
+    assert address.country.name == "Hong Kong"
+    assert address.lines()[-1] == "Hong Kong"
+
+
+@pytest.mark.django_db
+def test_postcode_is_normalised_and_a_local_phone_number_takes_the_countrys_prefix(logged_in, user):
+    data = {**DATA, "country": "GB", "postcode": "sw1a 1aa", "phone": "020 7946 0958"}
+    assert logged_in.post("/accounts/addresses/new/", data).status_code == 302
+    address = Address.objects.get(user=user)
+    assert address.postcode == "SW1A 1AA"
+    assert str(address.phone) == "+442079460958"
+    assert address.snapshot()["phone"] == "+442079460958"

@@ -27,10 +27,11 @@ def test_register_creates_the_account_logs_in_and_sends_the_welcome_mail_through
     assert user.name == "New"
     assert Session.objects.get().user == user
     assert client.get("/accounts/profile/").status_code == 200
-    welcome = Message.objects.get()
+    welcome, confirm = Message.objects.order_by("id")
     assert (welcome.kind, welcome.to, welcome.status) == ("welcome", "new@example.org", "queued")
+    assert (confirm.kind, confirm.to) == ("email_confirm", "new@example.org")
     drain_tasks()
-    assert [m.to for m in mail.outbox] == [["new@example.org"]]
+    assert [m.to for m in mail.outbox] == [["new@example.org"], ["new@example.org"]]
     assert "Hello New," in mail.outbox[0].body
 
 
@@ -210,7 +211,9 @@ def test_changing_the_email_needs_the_current_password(client, user):
     )
     assert accepted.status_code == 302
     user.refresh_from_db()
-    assert user.email == "sam@example.org"
+    # The new address must be confirmed first (tests/accounts/test_verification.py); the old one stays.
+    assert user.email == "shopper@example.org"
+    assert Message.objects.filter(kind="email_confirm", to="sam@example.org").exists()
 
 
 @pytest.mark.django_db

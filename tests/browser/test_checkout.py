@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from notifications.models import Message
 from orders.models import Order
+from tests.browser.paying import pay_with
 from tests.factories import make_product
 from tests.notifications.conftest import drain_tasks
 
@@ -21,8 +22,10 @@ def add_to_cart_and_register(page, live_server, email):
     expect(page.get_by_role("button", name=re.compile(r"In cart"))).to_be_visible()
     page.goto(live_server.url + "/cart/")
     page.get_by_role("link", name="Check out").click()
-    # Anonymous: log in or register, and come back with the cart.
+    # Anonymous: the start step offers guest, log in or register; register and come back with the cart.
     page.get_by_role("link", name="Create an account").click()
+    # The start step has an e-mail field too: fill only once the registration page is there.
+    expect(page.get_by_role("heading", name="Create an account")).to_be_visible()
     page.get_by_label("E-mail address").fill(email)
     page.get_by_label("Password:", exact=True).fill(PASSWORD)
     page.get_by_label("Password (again)").fill(PASSWORD)
@@ -58,19 +61,6 @@ def address_shipping_review(page):
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Pay order"))).to_be_visible()
     expect(page.locator(".countdown")).to_contain_text("left to pay")
-
-
-def pay_with(page, number, *, challenge=None):
-    """Pay on our page (no card input there), type the card on the sandbox's page, answer 3-D Secure."""
-    assert page.locator("input[autocomplete^=cc-], input[name=number], input[name=cvc]").count() == 0
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    expect(page).to_have_url(re.compile(r"/sandbox-pay/sbx_\w+/$"))
-    expect(page.get_by_role("note")).to_contain_text("Test mode")
-    page.get_by_label("Card number").fill(number)
-    page.get_by_role("button", name=re.compile(r"^Pay ")).click()
-    if challenge:
-        expect(page.get_by_role("heading", name="Confirm this payment")).to_be_visible()
-        page.get_by_role("button", name=challenge).click()
 
 
 def test_checkout_journey_with_the_success_card(page, live_server, console_errors):

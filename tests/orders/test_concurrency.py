@@ -68,6 +68,39 @@ def test_twenty_buyers_racing_for_five_units_get_exactly_five_orders():
     assert Message.objects.filter(kind=Message.Kind.ORDER_CONFIRMATION).count() == 5
 
 
+def test_guests_racing_for_the_last_units_get_exactly_as_many_orders():
+    from cart.models import Cart, CartLine
+    from orders.pipeline import Checkout, checkout_lines, checkout_place, checkout_quote, checkout_totals
+    from tests.orders.conftest import ADDRESS
+
+    product = make_product("Last few", stock=3)
+    checkouts = []
+    for i in range(10):
+        cart = Cart.objects.create(token=f"guest-cart-{i}")
+        CartLine.objects.create(cart=cart, product=product, quantity=1, price_seen=product.price)
+        lines = checkout_lines(cart)
+        quote = checkout_quote(lines, checkout_totals(lines, "standard"))
+        checkouts.append(
+            Checkout(
+                user=None,
+                email=f"guest{i}@example.org",
+                cart=cart,
+                address=dict(ADDRESS),
+                shipping="standard",
+                quote=quote,
+            )
+        )
+
+    results = race(10, lambda i: checkout_place(checkouts[i]))
+
+    orders = [r for r in results if isinstance(r, Order)]
+    assert len(orders) == 3, results
+    assert all(isinstance(r, OrderError) and "sold out" in str(r) for r in results if not isinstance(r, Order))
+    product.refresh_from_db()
+    assert product.stock == 0
+    assert Order.objects.filter(user__isnull=True).count() == 3
+
+
 def test_ten_concurrent_pay_submissions_make_one_session_and_one_charge():
     buyer = make_shopper()
     fill_cart(buyer, (make_product(stock=3), 1))

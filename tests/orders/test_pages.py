@@ -35,10 +35,13 @@ def walk_to_review(client, **address):
     return page, quote, token
 
 
-def test_checkout_requires_login(client):
-    response = client.get("/checkout/")
-    assert response.status_code == 302
-    assert response.url.startswith("/accounts/login/?next=/checkout/")
+def test_checkout_starts_with_guest_login_or_register_for_a_visitor(client, product):
+    client.post("/cart/add/", {"product": product.pk, "quantity": 1})
+    assert client.get("/checkout/").url == "/checkout/start/"
+    page = client.get("/checkout/start/").text
+    assert "Continue as guest" in page
+    assert 'href="/accounts/login/?next=/checkout/"' in page
+    assert 'href="/accounts/register/?next=/checkout/"' in page
 
 
 def test_checkout_with_an_empty_cart_goes_back_to_the_cart(client, shopper):
