@@ -89,6 +89,7 @@ class UserOut(Schema):
     name: str
     is_staff: bool
     date_joined: datetime
+    email_pending: str | None = Field(None, description="A new address waiting for its confirmation link.")
 
 
 # --- Catalog --------------------------------------------------------------------------------------------

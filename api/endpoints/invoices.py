@@ -12,7 +12,7 @@ from ninja import Router
 from ninja.errors import HttpError
 
 from accounts import selectors as account_selectors
-from accounts.countries import COUNTRIES
+from accounts.forms import AddressForm
 from accounts.models import Address
 from api.auth import require
 from api.errors import ApiProblem
@@ -23,7 +23,6 @@ from cart.services import cart_get
 from orders.models import Invoice, Order
 from orders.payments import PaymentDeclined, payment_key, payment_start
 from orders.pipeline import (
-    ADDRESS_FIELDS,
     Checkout,
     checkout_lines,
     checkout_place,
@@ -64,12 +63,17 @@ def _address(request: HttpRequest, body: InvoiceIn) -> dict[str, str]:
             address = account_selectors.address_get(user=request.auth.user, pk=body.address_id)
         except Address.DoesNotExist:
             raise ApiProblem(404, "No such address.") from None
-        return {name: getattr(address, name) for name in ADDRESS_FIELDS}
+        return address.snapshot()
     if body.address is None:
         raise ApiProblem(422, "Give address_id or address.")
-    if body.address.country not in dict(COUNTRIES):
-        raise ApiProblem(422, f"Unknown country {body.address.country!r}.")
-    return body.address.model_dump()
+    # The site's address rules (countries, postcode formats, phone numbers): the same form.
+    form = AddressForm(data=body.address.model_dump())
+    if not form.is_valid():
+        errors = [
+            {"loc": ["body", "address", f], "msg": " ".join(m), "type": "invalid"} for f, m in form.errors.items()
+        ]
+        raise ApiProblem(422, "The address is not valid.", errors=errors)
+    return form.save(commit=False).snapshot()
 
 
 @router.post("/invoices", response={201: InvoiceOut, ERRORS: Problem}, summary="Create an invoice")

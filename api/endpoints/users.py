@@ -33,9 +33,20 @@ def user_create(request: HttpRequest, body: UserIn):
     return 201, Created(id=user.pk)
 
 
+def user_out(user: User, email_pending: str | None = None) -> UserOut:
+    return UserOut(
+        id=user.pk,
+        email=user.email,
+        name=user.name,
+        is_staff=user.is_staff,
+        date_joined=user.date_joined,
+        email_pending=email_pending,
+    )
+
+
 @router.get("/user/{uid}", response={200: UserOut, ERRORS: Problem})
 def user_detail(request: HttpRequest, uid: int):
-    return _user_for(request, uid, read=True)
+    return user_out(_user_for(request, uid, read=True))
 
 
 @router.put("/user/{uid}", response={200: UserOut, ERRORS: Problem}, summary="Change name or e-mail")
@@ -47,7 +58,8 @@ def user_update(request: HttpRequest, uid: int, body: UserUpdate):
     ):
         raise ApiProblem(403, "Changing the e-mail address needs the current password.")
     name = body.name if body.name is not None else user.name
-    return account_services.user_update_profile(user=user, name=name, email=email)
+    pending = account_services.user_update_profile(user=user, name=name, email=email)
+    return user_out(user, email_pending=pending)
 
 
 @router.delete("/user/{uid}", response={204: None, ERRORS: Problem}, summary="Delete the account")

@@ -27,7 +27,10 @@ def test_changing_the_email_needs_the_password(shopper_api, shopper):
     problem(shopper_api.put(f"/user/{shopper.pk}", {"email": "ada@new.example"}), 403)
     ok = shopper_api.put(f"/user/{shopper.pk}", {"email": "ada@new.example", "password": PASSWORD})
     assert ok.status_code == 200
-    assert ok.json()["email"] == "ada@new.example"
+    # As on the site: the account keeps its address until the new one is confirmed by its link.
+    assert ok.json()["email"] == shopper.email
+    assert ok.json()["email_pending"] == "ada@new.example"
+    assert Message.objects.filter(to="ada@new.example").exists()
 
 
 def test_deleting_the_account_needs_the_password(shopper_api, shopper):
