@@ -5,6 +5,7 @@ from typing import Literal
 from django.conf import settings
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
@@ -76,6 +77,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     params = list_params(filters.model_dump(), tree.visible_slugs())
     page = product_list(tree, params, category).page
     response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
     return ProductPage(
         items=[product_out(p) for p in page.object_list],
         count=page.paginator.count,
@@ -103,6 +105,7 @@ def product_detail(request: HttpRequest, response: HttpResponse, product_id: int
     if product is None or not staff and (product.is_archived or product.category_id not in tree.visible_ids()):
         raise ApiProblem(404, "No such product.")
     response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
     return product_out(product)
 
 
@@ -115,6 +118,7 @@ def categories(request: HttpRequest, response: HttpResponse):
         return cached
     tree = category_tree(version)
     response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
     return [c for c in tree.categories if tree.is_visible(c)]
 
 

@@ -40,6 +40,7 @@ def test_an_unknown_category_or_sort_is_a_4xx(anon, product):
 def test_catalog_reads_carry_an_etag_and_answer_304_until_the_catalog_changes(anon, product):
     first = anon.get("/products/")
     tag = first["ETag"]
+    assert "Authorization" in first["Vary"]  # staff see more: caches keep callers apart
     assert anon.get("/products/", If_None_Match=tag).status_code == 304
     detail = anon.get(f"/product/{product.pk}")
     assert anon.get(f"/product/{product.pk}", If_None_Match=detail["ETag"]).status_code == 304
