@@ -5,6 +5,7 @@ import json
 from collections.abc import Callable
 from functools import wraps
 
+from django.core.paginator import Page
 from django.http import HttpRequest, HttpResponse, HttpResponseNotModified
 from ninja import Schema
 
@@ -12,6 +13,11 @@ from api import services
 from api.errors import ApiProblem
 
 IDEMPOTENCY_KEY_MAX = 200
+
+
+def page_meta(page: Page, per_page: int) -> dict[str, int]:
+    """The pagination members every list answers with, beside its `items`."""
+    return {"count": page.paginator.count, "page": page.number, "per_page": per_page, "pages": page.paginator.num_pages}
 
 
 def json_response(status: int, out: Schema) -> HttpResponse:

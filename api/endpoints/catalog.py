@@ -11,7 +11,7 @@ from pydantic import Field
 
 from api.auth import PUBLIC, require
 from api.errors import ApiProblem
-from api.http import etag, idempotent, not_modified
+from api.http import etag, idempotent, not_modified, page_meta
 from api.models import Scope
 from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate
 from catalog import services as catalog_services
@@ -78,13 +78,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     page = product_list(tree, params, category).page
     response["ETag"] = tag
     patch_vary_headers(response, ["Authorization"])
-    return ProductPage(
-        items=[product_out(p) for p in page.object_list],
-        count=page.paginator.count,
-        page=page.number,
-        per_page=filters.per_page,
-        pages=page.paginator.num_pages,
-    )
+    return ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
 
 
 @router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC)

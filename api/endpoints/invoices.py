@@ -14,6 +14,8 @@ from ninja.errors import HttpError
 from accounts import selectors as account_selectors
 from accounts.forms import AddressForm
 from accounts.models import Address
+from analytics.models import EventName
+from analytics.services import event_record_for
 from api.auth import require
 from api.errors import ApiProblem
 from api.http import idempotent
@@ -94,6 +96,8 @@ def invoice_create(request: HttpRequest, body: InvoiceIn):
     quote = body.quote or (checkout_quote(lines, checkout_totals(lines, body.shipping)) if lines else "")
     checkout = Checkout(user=user, cart=cart, address=_address(request, body), shipping=body.shipping, quote=quote)
     order = checkout_place(checkout)
+    # As the site's checkout does once the order is placed (the usage statistics' funnel).
+    event_record_for(name=EventName.ORDER_PLACED, user_id=user.pk, object_id=order.pk, props={"amount": order.total})
     return 201, invoice_out(Invoice.objects.select_related("order").get(order=order))
 
 

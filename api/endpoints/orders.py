@@ -8,6 +8,7 @@ from pydantic import Field
 
 from api.auth import require
 from api.errors import ApiProblem
+from api.http import page_meta
 from api.models import Scope
 from api.schemas import ERRORS, OrderDetailOut, OrderLineOut, OrderOut, OrderPage, Problem
 from orders import selectors as order_selectors
@@ -43,13 +44,7 @@ def order_out(order: Order, cls: type[OrderOut] = OrderOut, **extra) -> OrderOut
 def orders(request: HttpRequest, paging: Query[OrderPaging]):
     user = require(request, Scope.CART).user
     page = Paginator(order_selectors.order_list_for_user(user=user), paging.per_page).get_page(paging.page)
-    return OrderPage(
-        items=[order_out(o) for o in page.object_list],
-        count=page.paginator.count,
-        page=page.number,
-        per_page=paging.per_page,
-        pages=page.paginator.num_pages,
-    )
+    return OrderPage(items=[order_out(o) for o in page.object_list], **page_meta(page, paging.per_page))
 
 
 @router.get("/orders/{number}", response={200: OrderDetailOut, ERRORS: Problem})

@@ -109,3 +109,14 @@ def test_another_users_invoice_is_a_404(other, invoice):
     problem(api.post(f"/invoices/{invoice.pk}/pay"), 404)
     problem(api.post("/invoices", {"order": invoice.order.number}), 404)
     assert not Payment.objects.exists()
+
+
+def test_an_invoice_from_the_cart_counts_as_an_order_placed_in_the_statistics(shopper_api, shopper, product):
+    from analytics.models import Event
+    from analytics.services import events_flush
+
+    fill_cart(shopper, (product, 1))
+    invoice_id = shopper_api.post("/invoices", {"address": ADDRESS}).json()["id"]
+    events_flush()
+    event = Event.objects.get(name="order_placed")
+    assert (event.user_id, event.object_id) == (shopper.pk, Invoice.objects.get(pk=invoice_id).order_id)
