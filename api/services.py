@@ -113,6 +113,13 @@ def token_revoke(*, user: User, token_id: int) -> bool:
     return bool(ApiToken.objects.filter(pk=token_id, user=user, revoked_at=None).update(revoked_at=timezone.now()))
 
 
+def session_tokens_revoke(*, user: User) -> int:
+    """Log the user's apps out (their session tokens); personal tokens stay until revoked themselves."""
+    return ApiToken.objects.filter(user=user, kind=ApiToken.Kind.SESSION, revoked_at=None).update(
+        revoked_at=timezone.now()
+    )
+
+
 # --- Rate limits --------------------------------------------------------------------------------------
 
 

@@ -99,3 +99,16 @@ def test_a_shopper_cannot_hold_a_staff_scope(shopper):
 
     with pytest.raises(ScopeNotAllowed):
         token_create(user=shopper, scopes=[Scope.CATALOG_WRITE])
+
+
+def test_changing_the_password_on_the_site_logs_apps_out_but_keeps_personal_tokens(client, shopper, anon):
+    session = anon.post("/auth/session", {"email": shopper.email, "password": PASSWORD}).json()["token"]
+    personal = token_create(user=shopper).secret
+    client.force_login(shopper)
+    new = "another-long-unusual-passphrase-43"
+    response = client.post(
+        "/accounts/password/", {"old_password": PASSWORD, "new_password1": new, "new_password2": new}
+    )
+    assert response.status_code == 302
+    problem(Api(session).get(f"/user/{shopper.pk}"), 401)
+    assert Api(personal).get(f"/user/{shopper.pk}").status_code == 200
