@@ -88,3 +88,10 @@ def test_order_list_sql_is_constant(shopper_api, shopper, product, django_assert
     shopper_api.get("/orders/")
     with django_assert_num_queries(3):  # the token, the count, the page of orders with their invoices
         shopper_api.get("/orders/")
+
+
+def test_cart_read_queries_do_not_grow_with_its_lines(shopper_api, shopper, category, django_assert_num_queries):
+    fill_cart(shopper, *[(make_product(category=category), 1) for _ in range(5)])
+    shopper_api.get(f"/user/{shopper.pk}/cart/")
+    with django_assert_num_queries(4):  # the token, the cart, its lines with products, the catalog version
+        assert len(shopper_api.get(f"/user/{shopper.pk}/cart/").json()["items"]) == 5

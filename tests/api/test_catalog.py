@@ -126,3 +126,9 @@ def test_a_304_costs_only_the_version_query(anon, product, django_assert_num_que
     tag = anon.get("/products/")["ETag"]
     with django_assert_num_queries(1):
         assert anon.get("/products/", If_None_Match=tag).status_code == 304
+
+
+def test_product_detail_queries(anon, product, django_assert_num_queries):
+    anon.get(f"/product/{product.pk}")
+    with django_assert_num_queries(3):  # catalog version, the product, its primary image
+        assert anon.get(f"/product/{product.pk}").status_code == 200
