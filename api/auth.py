@@ -94,5 +94,6 @@ def own_user_id(request: HttpRequest, uid: int, scope: str) -> User:
     return principal.user
 
 
-# For operations open to anonymous callers.
+# For operations open to anonymous callers; OPTIONAL tells the schema the token may be left out.
 PUBLIC = TokenAuth(required=False)
+OPTIONAL = {"security": [{}]}  # added to the operation's own [{"TokenAuth": []}]

@@ -5,14 +5,20 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from api import services
-from api.auth import PUBLIC, require_token
+from api.auth import OPTIONAL, PUBLIC, require_token
 from api.errors import ApiProblem
 from api.schemas import ERRORS, LoginIn, Problem, TokenOut
 
 router = Router(tags=["auth"])
 
 
-@router.post("/auth/session", response={201: TokenOut, ERRORS: Problem}, summary="Log in: a session token", auth=PUBLIC)
+@router.post(
+    "/auth/session",
+    response={201: TokenOut, ERRORS: Problem},
+    summary="Log in: a session token",
+    auth=PUBLIC,
+    openapi_extra=OPTIONAL,
+)
 def session_login(request: HttpRequest, body: LoginIn):
     # Failures count towards login throttling; once locked out, django-axes answers 429 (a problem).
     new = services.session_token_login(request=request, email=body.email, password=body.password)

@@ -9,7 +9,7 @@ from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from api.auth import PUBLIC, require
+from api.auth import OPTIONAL, PUBLIC, require
 from api.errors import ApiProblem
 from api.http import etag, idempotent, not_modified, page_meta
 from api.models import Scope
@@ -63,7 +63,13 @@ def product_out(product: Product) -> ProductOut:
     )
 
 
-@router.get("/products/", response={200: ProductPage, ERRORS: Problem}, summary="List products", auth=PUBLIC)
+@router.get(
+    "/products/",
+    response={200: ProductPage, ERRORS: Problem},
+    summary="List products",
+    auth=PUBLIC,
+    openapi_extra=OPTIONAL,
+)
 def products(request: HttpRequest, response: HttpResponse, filters: Query[ProductFilters]):
     _reader(request)
     version = catalog_version()
@@ -81,7 +87,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     return ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
 
 
-@router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC)
+@router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC, openapi_extra=OPTIONAL)
 def product_detail(request: HttpRequest, response: HttpResponse, product_id: int):
     staff = _reader(request)
     version = catalog_version()
@@ -103,7 +109,13 @@ def product_detail(request: HttpRequest, response: HttpResponse, product_id: int
     return product_out(product)
 
 
-@router.get("/categories/", response={200: list[CategoryOut], ERRORS: Problem}, summary="List categories", auth=PUBLIC)
+@router.get(
+    "/categories/",
+    response={200: list[CategoryOut], ERRORS: Problem},
+    summary="List categories",
+    auth=PUBLIC,
+    openapi_extra=OPTIONAL,
+)
 def categories(request: HttpRequest, response: HttpResponse):
     _reader(request)
     version = catalog_version()

@@ -5,7 +5,7 @@ from ninja import Router, Status
 
 from accounts import services as account_services
 from accounts.models import User
-from api.auth import PUBLIC, require
+from api.auth import OPTIONAL, PUBLIC, require
 from api.errors import ApiProblem
 from api.http import idempotent
 from api.models import Scope
@@ -26,7 +26,9 @@ def _user_for(request: HttpRequest, uid: int, *, read: bool = False) -> User:
     raise ApiProblem(404, "Not found.")
 
 
-@router.post("/user/", response={201: Created, ERRORS: Problem}, summary="Register a user", auth=PUBLIC)
+@router.post(
+    "/user/", response={201: Created, ERRORS: Problem}, summary="Register a user", auth=PUBLIC, openapi_extra=OPTIONAL
+)
 @idempotent
 def user_create(request: HttpRequest, body: UserIn):
     user = account_services.user_register(email=body.email, password=body.password, name=body.name)

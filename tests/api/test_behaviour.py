@@ -163,3 +163,9 @@ def test_the_docs_page_loads_its_assets_from_our_static_files_under_our_csp(anon
     csp = response["Content-Security-Policy"]
     assert "script-src 'self'" in csp
     assert Api().client.get("/static/ninja/swagger-ui-bundle.js").status_code == 200
+
+
+def test_the_schema_says_which_operations_take_anonymous_callers(anon):
+    paths = anon.get("/openapi.json").json()["paths"]
+    assert {} in paths["/api/v1/products/"]["get"]["security"]
+    assert paths["/api/v1/orders/"]["get"]["security"] == [{"TokenAuth": []}]
