@@ -184,8 +184,8 @@ def parse_args() -> argparse.Namespace:
 
 
 def server_env(database_url: str) -> dict:
-    # Database tuning from the caller's environment (DB_POOL_*, CONN_MAX_AGE) passes through.
-    tuning = {k: v for k, v in os.environ.items() if k.startswith("DB_POOL_") or k == "CONN_MAX_AGE"}
+    # Database and gunicorn tuning from the caller's environment (DB_POOL_*, CONN_MAX_AGE, GUNICORN_*) passes through.
+    tuning = {k: v for k, v in os.environ.items() if k.startswith(("DB_POOL_", "GUNICORN_")) or k == "CONN_MAX_AGE"}
     return {
         **tuning,
         "PATH": os.environ["PATH"],

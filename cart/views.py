@@ -9,8 +9,8 @@ from functools import wraps
 
 from django.contrib import messages
 from django.contrib.messages.storage.base import Message
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
-from django.shortcuts import get_object_or_404, redirect, render, resolve_url
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
@@ -141,7 +141,7 @@ def line_add(request: HttpRequest) -> HttpResponse:
     if form.has_error("product") or form.has_error("variant"):
         return HttpResponseBadRequest("Choose a product to add.", content_type="text/plain")
     product = get_object_or_404(Product, pk=form.cleaned_data["product"])
-    if not form.is_valid():
+    if form.has_error("quantity"):
         return _added(request, form, product, form.errors["quantity"][0], messages.ERROR)
     try:
         change = services.line_add(services.cart_get(request, create=True), product, form.cleaned_data["quantity"])
@@ -157,11 +157,16 @@ def _added(
     request: HttpRequest, form, product: Product, notice: str, level: int = messages.SUCCESS, in_cart: int | None = None
 ) -> HttpResponse:
     next_url = form.cleaned_data.get("next")
-    if not (next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())):
+    if not (
+        next_url
+        and next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure())
+    ):
         next_url = product.get_absolute_url()
     if not request.htmx:
         messages.add_message(request, level, notice)
-        return redirect(resolve_url(next_url))
+        # A checked path, never a URL name: resolve_url("foo") would try reverse() and raise.
+        return HttpResponseRedirect(next_url)
     context = {
         "product_id": product.pk,
         "variant": form.cleaned_data.get("variant") or "list",

@@ -6,6 +6,7 @@ task, the admin and the management commands all share one implementation.
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -15,13 +16,12 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.mail.message import make_msgid
-from django.db import connection, models, transaction
+from django.db import InterfaceError, OperationalError, connection, models, transaction
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications import tasks
 from notifications.models import Message
 
 logger = logging.getLogger(__name__)
@@ -142,6 +142,9 @@ def mail_enqueue(
 
 
 def _enqueue_delivery(message_id: int, run_after: datetime | None = None) -> None:
+    # The task module imports this one: importing it here, not at the top, keeps the two apart.
+    from notifications import tasks
+
     task = tasks.deliver_message if run_after is None else tasks.deliver_message.using(run_after=run_after)
     task.enqueue(message_id)
 
@@ -214,8 +217,27 @@ def message_deliver(message_id: int) -> str:
     except Exception as exc:  # noqa: BLE001 - every failure is recorded on the row and retried
         return _record_failure(message, mine, attempts, exc)
     # The duplicate window: a crash between the server's "250 OK" and this UPDATE (docs/operations.md).
-    mine.update(status=Message.Status.SENT, sent_at=timezone.now())
+    _mark_sent(mine, give_up_at=now + timedelta(seconds=settings.NOTIFY_SENDING_TIMEOUT / 2))
     return "sent"
+
+
+def _mark_sent(mine: models.QuerySet, give_up_at: datetime) -> None:
+    """Record the server's 250, waiting out a database outage: only this worker knows the mail went out.
+
+    Given up (the error raised) half-way to NOTIFY_SENDING_TIMEOUT, before the sweep could re-queue the row.
+    """
+    wait = 0.5
+    while True:
+        try:
+            mine.update(status=Message.Status.SENT, sent_at=timezone.now())
+            return
+        except (OperationalError, InterfaceError) as exc:
+            if timezone.now() + timedelta(seconds=wait) >= give_up_at:
+                raise
+            logger.warning("database unavailable while recording a sent mail; retrying", extra={"error": str(exc)})
+            connection.close()
+            time.sleep(wait)
+            wait = min(wait * 2, 5.0)
 
 
 def _send(message: Message) -> None:

@@ -58,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shop.middleware.PermissionsPolicyMiddleware",
+    "shop.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # api: CORS headers for API_CORS_ORIGINS on /api/ only (none by default).
     "corsheaders.middleware.CorsMiddleware",
@@ -66,6 +68,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Everything answered to a logged-in visitor is `no-store, private`.
+    "shop.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     # cart (issue 6): sets or deletes the anonymous cart cookie when a view asked for it.
     "cart.middleware.CartCookieMiddleware",
@@ -128,6 +132,16 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
             "timeout": env.float("DB_POOL_TIMEOUT", default=5.0),
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
+        # Django passes this to psycopg_pool as check=ConnectionPool.check_connection: a connection the
+        # server closed (restart, failover) is replaced before a request gets it.
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+        # psycopg_pool retries a failed connection after 1 s, doubling each time: after a few seconds'
+        # outage its next try may come seconds after the server is back, and requests time out waiting
+        # for it (bench/scaleout.py showed it). Retry at a steady pace instead (the pool adds jitter).
+        from psycopg_pool.base import AttemptWithBackoff
+
+        AttemptWithBackoff.INITIAL_DELAY = env.float("DB_POOL_RECONNECT_DELAY", default=0.5)
+        AttemptWithBackoff.DELAY_BACKOFF = 1.0
     else:
         DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
         DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -135,6 +149,17 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache ----------------------------------------------------------------------------------------
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
+if "redis" in CACHES["default"]["BACKEND"].lower():
+    # Redis only accelerates: a call that fails or hangs acts as a miss (shop/cache.py), quickly.
+    CACHES["default"]["BACKEND"] = "shop.cache.DegradingRedisCache"
+    CACHES["default"]["OPTIONS"] = {
+        "socket_connect_timeout": env.float("CACHE_TIMEOUT", default=0.25),
+        "socket_timeout": env.float("CACHE_TIMEOUT", default=0.25),
+    }
+# Seconds the cache is left alone after an error before one request tries it again; errors are
+# logged at most once per CACHE_ERROR_LOG_INTERVAL seconds.
+CACHE_RETRY_INTERVAL = env.float("CACHE_RETRY_INTERVAL", default=2.0)
+CACHE_ERROR_LOG_INTERVAL = env.float("CACHE_ERROR_LOG_INTERVAL", default=60.0)
 
 # --- E-mail ---------------------------------------------------------------------------------------
 vars().update(env.email_url_config(env.str("EMAIL_URL", default="") or "consolemail://"))
@@ -156,8 +181,15 @@ SESSION_ENGINE = (
 )
 SESSION_IDLE_TIMEOUT = env.int("SESSION_IDLE_TIMEOUT", default=1800)
 SESSION_MAX_AGE = env.int("SESSION_MAX_AGE", default=14 * 24 * 3600)
-# An active session's row is written at most this often (sliding the idle expiry).
-SESSION_TOUCH_INTERVAL = env.int("SESSION_TOUCH_INTERVAL", default=60)
+# An active session's row is written at most this often (sliding the idle expiry). It follows a short
+# idle timeout (a quarter of it, at most 60 s): a touch interval as long as the timeout would log out
+# even a visitor who never stops clicking.
+SESSION_TOUCH_INTERVAL = env.int("SESSION_TOUCH_INTERVAL", default=min(60, max(1, SESSION_IDLE_TIMEOUT // 4)))
+if SESSION_TOUCH_INTERVAL * 2 > SESSION_IDLE_TIMEOUT:
+    raise ImproperlyConfigured(
+        f"SESSION_TOUCH_INTERVAL={SESSION_TOUCH_INTERVAL} must be at most half of SESSION_IDLE_TIMEOUT="
+        f"{SESSION_IDLE_TIMEOUT}, or active sessions expire; leave it unset to follow the timeout."
+    )
 SESSION_COOKIE_AGE = SESSION_MAX_AGE
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 # With N proxies in front that append to X-Forwarded-For, the N-th address from the right is the client.
@@ -223,6 +255,11 @@ SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_SAMESITE = "Lax"
 X_FRAME_OPTIONS = "DENY"
+# Browser features no page of the shop uses: each is sent as `feature=()` (denied to every origin).
+PERMISSIONS_POLICY = env.list(
+    "PERMISSIONS_POLICY",
+    default=["camera", "microphone", "geolocation", "payment", "usb", "interest-cohort", "browsing-topics"],
+)
 if env.bool("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -287,6 +324,8 @@ NOTIFY_RATE_PER_RECIPIENT_HOUR = env.int("NOTIFY_RATE_PER_RECIPIENT_HOUR", defau
 NOTIFY_RATE_TOTAL_HOUR = env.int("NOTIFY_RATE_TOTAL_HOUR", default=1000)
 NOTIFY_SENDING_TIMEOUT = env.int("NOTIFY_SENDING_TIMEOUT", default=600)
 NOTIFY_SWEEP_INTERVAL = env.int("NOTIFY_SWEEP_INTERVAL", default=60)
+# A task worker that lost the database retries after 1 s, doubling up to this many seconds.
+WORKER_BACKOFF_MAX_SECONDS = env.float("WORKER_BACKOFF_MAX_SECONDS", default=30.0)
 
 # --- Orders and payments (issue 7) ------------------------------------------------------------------
 # The payment provider (orders/gateways/): "sandbox" moves no money and needs nothing else.

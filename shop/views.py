@@ -3,11 +3,16 @@
 import logging
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, HttpResponse
+from django.db.models import Count, Min
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
+
+from shop import lifecycle
 
 logger = logging.getLogger(__name__)
 
@@ -22,15 +27,61 @@ def healthz(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_safe
 def readyz(request: HttpRequest) -> HttpResponse:
-    """Readiness: 200 only when the database answers a query; 503 with the reason otherwise."""
+    """Readiness, as JSON: database, cache and task backlog, each with its status.
+
+    503 only when this instance cannot serve: the database does not answer, or the server is draining
+    before a stop (shop/lifecycle.py). A cache that is down is reported as degraded, with 200: every page
+    works without it.
+    """
+    checks = {"database": _database_check()}
+    checks["cache"] = _cache_check()
+    checks["tasks"] = _tasks_check() if checks["database"]["status"] == "ok" else {"status": "unknown"}
+    draining = lifecycle.draining()
+    ready = checks["database"]["status"] == "ok" and not draining
+    status = (
+        "draining"
+        if draining
+        else "ok"
+        if ready and checks["cache"]["status"] == "ok"
+        else ("degraded" if ready else "unavailable")
+    )
+    return JsonResponse({"status": status, "checks": checks}, status=200 if ready else 503)
+
+
+def _database_check() -> dict:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
     except DatabaseError as exc:
         logger.warning("readiness check failed", extra={"error": str(exc)})
-        return HttpResponse(f"database unavailable: {exc}\n", status=503, content_type="text/plain")
-    return HttpResponse("ok\n", content_type="text/plain")
+        return {"status": "unavailable", "error": str(exc).strip()}
+    return {"status": "ok"}
+
+
+def _cache_check() -> dict:
+    backend = cache.__class__.__name__
+    ping = getattr(cache, "ping", None)
+    error = ping() if ping is not None else ""
+    if error:
+        return {"status": "degraded", "backend": backend, "error": error}
+    return {"status": "ok", "backend": backend}
+
+
+def _tasks_check() -> dict:
+    """Tasks due and not yet taken by a worker, and how long the oldest has waited."""
+    from django_tasks_db.models import DBTaskResult
+
+    try:
+        backlog = DBTaskResult.objects.ready().aggregate(count=Count("pk"), oldest=Min("enqueued_at"))
+    except DatabaseError as exc:
+        return {"status": "unknown", "error": str(exc).strip()}
+    oldest = backlog["oldest"]
+    return {
+        "status": "ok",
+        "backlog": backlog["count"],
+        "oldest_seconds": round((timezone.now() - oldest).total_seconds(), 1) if oldest else 0,
+    }
 
 
 @require_safe

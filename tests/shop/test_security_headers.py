@@ -39,3 +39,29 @@ def test_log_records_are_json_lines():
     assert line["level"] == "WARNING"
     assert line["logger"] == "shop.test"
     assert line["message"] == "something happened"
+
+
+@pytest.mark.django_db
+def test_every_answer_carries_a_permissions_policy(client):
+    policy = client.get("/").headers["Permissions-Policy"]
+
+    assert "camera=()" in policy
+    assert "geolocation=()" in policy
+    assert "payment=()" in policy
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "path", ["/accounts/profile/", "/accounts/sessions/", "/staff/emails/", "/orders/", "/cart/", "/"]
+)
+def test_every_page_a_logged_in_visitor_gets_is_never_stored(client, path):
+    from accounts.models import User
+
+    user = User.objects.create_user("staff@example.org", "a-long-and-unusual-passphrase-42", is_staff=True)
+    client.force_login(user)
+
+    response = client.get(path)
+
+    assert response.status_code == 200, path
+    directives = {d.strip() for d in response["Cache-Control"].split(",")}
+    assert {"no-store", "private"} <= directives, response["Cache-Control"]

@@ -102,6 +102,8 @@ def test_database_url_selects_postgresql_with_a_connection_pool():
     assert db["HOST"] == "db.internal"
     assert db["OPTIONS"]["pool"]["max_size"] == 4
     assert db["CONN_MAX_AGE"] == 0
+    # Django then gives the pool check=ConnectionPool.check_connection: closed connections are replaced.
+    assert db["CONN_HEALTH_CHECKS"] is True
 
 
 def test_default_database_is_sqlite_in_the_project_folder_in_wal_mode():
@@ -145,7 +147,7 @@ def test_cache_url_pointing_at_redis_uses_a_working_redis_cache():
     result = run([sys.executable, "-c", code], {**PRODUCTION, "CACHE_URL": "redis://127.0.0.1:6379/15"})
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == ["RedisCache", "ok"]
+    assert result.stdout.split() == ["DegradingRedisCache", "ok"]
 
 
 def test_db_pool_max_size_0_keeps_persistent_connections_instead_of_a_pool():
@@ -164,3 +166,18 @@ def test_empty_url_variables_mean_the_defaults():
     assert values["DATABASES"]["default"]["ENGINE"] == "django.db.backends.sqlite3"
     assert values["CACHES"]["default"]["BACKEND"] == "django.core.cache.backends.locmem.LocMemCache"
     assert values["EMAIL_BACKEND"] == "django.core.mail.backends.console.EmailBackend"
+
+
+def test_the_session_touch_interval_follows_a_short_idle_timeout():
+    assert settings_in({**PRODUCTION, "SESSION_IDLE_TIMEOUT": "10"}, "SESSION_TOUCH_INTERVAL") == {
+        "SESSION_TOUCH_INTERVAL": 2
+    }
+    assert settings_in(PRODUCTION, "SESSION_TOUCH_INTERVAL") == {"SESSION_TOUCH_INTERVAL": 60}
+
+
+def test_a_touch_interval_too_long_for_the_idle_timeout_is_refused_with_the_reason():
+    env = {**PRODUCTION, "SESSION_IDLE_TIMEOUT": "10", "SESSION_TOUCH_INTERVAL": "60"}
+    result = run([sys.executable, "manage.py", "check"], env)
+
+    assert result.returncode != 0
+    assert "SESSION_TOUCH_INTERVAL=60 must be at most half of SESSION_IDLE_TIMEOUT=10" in result.stderr

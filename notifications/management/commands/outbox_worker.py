@@ -1,5 +1,9 @@
 """`db_worker` on every queue, plus the outbox sweep every NOTIFY_SWEEP_INTERVAL seconds and the
-analytics roll-up task enqueued every ANALYTICS_ROLLUP_INTERVAL seconds."""
+analytics roll-up task enqueued every ANALYTICS_ROLLUP_INTERVAL seconds.
+
+The worker outlives database outages: where db_worker would exit on an OperationalError, it closes its
+connections, waits (1 s, doubling up to WORKER_BACKOFF_MAX_SECONDS), logs once per outage, and goes on.
+"""
 
 import logging
 import os
@@ -7,9 +11,11 @@ import threading
 import time
 
 from django.conf import settings
-from django.db import connection
-from django.utils.autoreload import DJANGO_AUTORELOAD_ENV
+from django.core.management.base import CommandError
+from django.db import InterfaceError, OperationalError, connection, connections
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
+from django_tasks_db.management.commands.db_worker import Worker
 
 from notifications.services import outbox_sweep
 
@@ -44,6 +50,37 @@ def enqueue_rollups_forever(interval: float) -> None:
         time.sleep(interval)
 
 
+class OutageProofWorker(Worker):
+    """db_worker's loop, resumed after a lost database instead of exiting with it."""
+
+    def run(self) -> None:
+        while self.running:
+            try:
+                super().run()
+                return
+            except (OperationalError, InterfaceError) as exc:
+                logger.warning("database unavailable, worker waiting", extra={"error": str(exc).strip()})
+            self.startup_delay = False
+            down_since, wait = time.monotonic(), 1.0
+            connections.close_all()
+            while self.running and not self._database_answers():
+                time.sleep(wait)
+                wait = min(wait * 2, settings.WORKER_BACKOFF_MAX_SECONDS)
+            logger.warning(
+                "database available again, worker resumes",
+                extra={"outage_seconds": round(time.monotonic() - down_since, 1)},
+            )
+
+    @staticmethod
+    def _database_answers() -> bool:
+        try:
+            connection.ensure_connection()
+            return True
+        except (OperationalError, InterfaceError):
+            connections.close_all()
+            return False
+
+
 class Command(DbWorkerCommand):
     help = "Run a task worker on every queue (db_worker --queue-name '*') that also sweeps the outbox."
 
@@ -73,4 +110,30 @@ class Command(DbWorkerCommand):
                 target=enqueue_rollups_forever, args=(rollup_interval,), name="analytics-rollup", daemon=True
             )
             thread.start()
-        super().handle(*args, **options)
+        self.work(**options)
+
+    def work(self, *, verbosity, queue_name, exclude_queues, reload, batch, **options) -> None:
+        """db_worker's handle(), with the outage-proof worker."""
+        self.configure_logging(verbosity)
+        reload = reload and not batch
+        queue_names = queue_name.split(",")
+        excluded = exclude_queues.split(",") if exclude_queues else []
+        if excluded and "*" not in queue_names:
+            raise CommandError("--exclude-queues can only be used with --queue-name=*")
+        worker = OutageProofWorker(
+            queue_names=queue_names,
+            excluded_queue_names=excluded,
+            batch=batch,
+            interval=options["interval"],
+            backend_name=options["backend_name"],
+            startup_delay=options["startup_delay"],
+            max_tasks=options["max_tasks"],
+            worker_id=options["worker_id"],
+        )
+        if not reload:
+            worker.configure_signals()
+            worker.run()
+            return
+        if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            worker.configure_signals()  # only the child that works handles signals
+        run_with_reloader(worker.run)

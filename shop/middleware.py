@@ -1,0 +1,57 @@
+"""Cross-cutting rules: no control characters in paths, private pages never stored, unused browser features off."""
+
+import re
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseNotFound
+from django.utils.cache import add_never_cache_headers
+
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+
+
+class ControlCharactersMiddleware:
+    """A path with a NUL byte or another control character names no page: 404 before any view runs.
+
+    Views take path segments (order numbers, slugs) to the database, and PostgreSQL refuses a NUL byte in
+    text with an error; no URL of the shop contains such characters, so one rule covers every route.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if CONTROL_CHARACTERS.search(request.path_info):
+            return HttpResponseNotFound("Not found.", content_type="text/plain")
+        return self.get_response(request)
+
+
+class PrivatePagesMiddleware:
+    """Every answer to a logged-in visitor is private: `Cache-Control: no-store, private` (and no-cache).
+
+    One rule instead of a decorator on every view behind login: such pages show the shopper's name, cart or
+    orders, so no shared cache and no browser history may keep them.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            add_never_cache_headers(response)
+        return response
+
+
+class PermissionsPolicyMiddleware:
+    """`Permissions-Policy` from settings.PERMISSIONS_POLICY on every response (the shop uses none of them)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.header = ", ".join(f"{feature}=()" for feature in settings.PERMISSIONS_POLICY)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if self.header:
+            response.headers.setdefault("Permissions-Policy", self.header)
+        return response
