@@ -333,7 +333,8 @@ def test_the_providers_page_and_the_return_url_queries(client, shopper, order, d
     client.force_login(shopper)
     key = f"{order.invoice.display_number}-1"
     to_provider = client.post(f"/checkout/pay/{order.number}/", {"key": key})
-    with django_assert_max_num_queries(2):  # the session (middleware) and the sandbox's session row
+    # the session, the sandbox's session row, and the user (the private-page rule asks whether one is logged in)
+    with django_assert_max_num_queries(3):
         assert client.get(to_provider.url).status_code == 200
     back = client.post(to_provider.url, {"number": SUCCESS})
     # session, user, order, the attempt, the provider's answer, the settle transaction (locks, updates,
