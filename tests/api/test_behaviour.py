@@ -169,3 +169,7 @@ def test_the_schema_says_which_operations_take_anonymous_callers(anon):
     paths = anon.get("/openapi.json").json()["paths"]
     assert {} in paths["/api/v1/products/"]["get"]["security"]
     assert paths["/api/v1/orders/"]["get"]["security"] == [{"TokenAuth": []}]
+
+
+def test_a_control_character_in_an_api_path_is_a_404_problem(shopper_api):
+    problem(shopper_api.get("/orders/AB%07CD"), 404)
