@@ -18,6 +18,7 @@ from accounts.models import Address, EmailConfirmation, LaunchSubscriber, Sessio
 from accounts.throttle import throttle_blocked, throttle_fail
 from accounts.tokens import signed_read
 from analytics.services import events_forget_user
+from api.services import session_tokens_revoke
 from notifications.services import mail_enqueue
 
 
@@ -244,11 +245,13 @@ def session_revoke(*, user: User, public_id: UUID) -> bool:
 def session_revoke_others(*, user: User, keep_key: str | None) -> int:
     """Log out every session of the user but the one with `keep_key`."""
     keys = list(Session.objects.filter(user=user).exclude(session_key=keep_key).values_list("session_key", flat=True))
+    session_tokens_revoke(user=user)  # apps logged in with the password (api) too
     return sessions_delete(keys)
 
 
 def session_revoke_all(*, user: User) -> int:
     keys = list(Session.objects.filter(user=user).values_list("session_key", flat=True))
+    session_tokens_revoke(user=user)
     return sessions_delete(keys)
 
 

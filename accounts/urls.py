@@ -1,6 +1,7 @@
 from django.urls import path
 
 from accounts import views
+from api import views as api_views
 
 app_name = "accounts"
 
@@ -27,4 +28,7 @@ urlpatterns = [
     path("data/", views.data_export_request, name="data-export"),
     path("data/<str:token>/", views.data_export_download, name="data-export-download"),
     path("delete/", views.account_delete, name="delete"),
+    # api: personal API tokens (the views live with the API)
+    path("tokens/", api_views.tokens, name="api-tokens"),
+    path("tokens/<int:token_id>/revoke/", api_views.token_revoke, name="api-token-revoke"),
 ]

@@ -124,6 +124,11 @@ class LogoutView(auth_views.LogoutView):
 def login_locked_out(request: HttpRequest, response: HttpResponse | None = None, credentials: dict | None = None):
     """django-axes' lockout answer: the same for every address, whether or not it has an account."""
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    if request.path.startswith("/api/"):
+        from api.errors import problem_response
+
+        retry = {"Retry-After": str(int(settings.AXES_COOLOFF_TIME.total_seconds()))}
+        return problem_response(429, f"Too many failed logins; try again in {minutes} minutes.", headers=retry)
     response = render(request, "accounts/locked_out.html", {"minutes": minutes}, status=429)
     response["Retry-After"] = str(int(settings.AXES_COOLOFF_TIME.total_seconds()))
     return response

@@ -110,6 +110,10 @@ class ProductAdmin(admin.ModelAdmin):
             request, f"{verb} {count} product{'s' if count != 1 else ''}.", messages.SUCCESS if count else messages.INFO
         )
 
+    def save_model(self, request, obj, form, change) -> None:
+        # The one write path for a product: integrations subscribed to product.updated hear of it.
+        services.product_save(obj, {})
+
     def save_formset(self, request, form, formset, change) -> None:
         if formset.model is not ProductImage:
             return super().save_formset(request, form, formset, change)

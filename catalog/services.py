@@ -37,12 +37,25 @@ class CatalogError(Exception):
 
 def product_archive(products: QuerySet[Product]) -> int:
     """Hide products from the storefront and search; orders keep referring to them. Returns how many changed."""
-    return products.filter(is_archived=False).update(is_archived=True, archived_at=Now(), updated_at=Now())
+    return _set_archived(products, archived=True)
 
 
 def product_restore(products: QuerySet[Product]) -> int:
     """Put archived products back on the storefront. Returns how many changed."""
-    return products.filter(is_archived=True).update(is_archived=False, archived_at=None, updated_at=Now())
+    return _set_archived(products, archived=False)
+
+
+def _set_archived(products: QuerySet[Product], *, archived: bool) -> int:
+    from api.webhooks import events_emit
+
+    with transaction.atomic():
+        ids = list(products.filter(is_archived=not archived).values_list("pk", flat=True))
+        changed = Product.objects.filter(pk__in=ids, is_archived=not archived).update(
+            is_archived=archived, archived_at=Now() if archived else None, updated_at=Now()
+        )
+        if changed:
+            events_emit("product.updated", [product_payload(p) for p in Product.objects.filter(pk__in=ids)])
+    return changed
 
 
 # --- Images --------------------------------------------------------------------------------------
@@ -304,3 +317,43 @@ def products_export(stream: io.TextIOBase, products: QuerySet[Product] | None = 
         )
         count += 1
     return count
+
+
+# --- Create and change one product (staff: the admin and the API) --------------------------------
+
+PRODUCT_FIELDS = ("name", "slug", "sku", "description", "price", "stock", "category_id", "is_featured")
+
+
+def product_save(product: Product, data: dict) -> Product:
+    """Create or change a product from cleaned values (PRODUCT_FIELDS); the model's rules decide (full_clean).
+
+    An empty slug is made from the name. Raises django.core.exceptions.ValidationError. Integrations that
+    subscribed to `product.updated` are told after commit.
+    """
+    from api.webhooks import event_emit
+
+    for name in PRODUCT_FIELDS:
+        if name in data:
+            setattr(product, name, data[name])
+    if not product.slug:
+        product.slug = slugify(product.name)[:200] or slugify(product.sku)
+    product.full_clean()
+    try:
+        with transaction.atomic():
+            product.save()
+            event_emit("product.updated", product_payload(product))
+    except IntegrityError as exc:  # a concurrent writer took the SKU or slug
+        raise ValidationError("A product with this SKU or slug already exists.") from exc
+    return product
+
+
+def product_payload(product: Product) -> dict:
+    """What integrations are told about a product (the `product.updated` and `stock.low` webhooks)."""
+    return {
+        "id": product.pk,
+        "sku": product.sku,
+        "name": product.name,
+        "price": str(product.price),
+        "stock": product.stock,
+        "is_deleted": product.is_archived,
+    }

@@ -17,6 +17,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
 
+from api import webhooks
 from catalog.models import Product
 from notifications.models import Message
 from notifications.services import mail_enqueue
@@ -74,6 +75,7 @@ def order_transition(*, order: Order, to: str, actor: str, note: str = "", **cha
             )
         Order.objects.filter(pk=order.pk).update(status=to, **changes)
         OrderTransition.objects.create(order=order, from_status=current.status, to_status=to, actor=actor, note=note)
+        webhooks.order_event(order=order, status=to)
     order.status = to
     for name, value in changes.items():
         setattr(order, name, value)
@@ -90,7 +92,8 @@ def stock_reserve(items: Iterable[tuple[int, int]]) -> None:
     concurrent buyer wait and re-check; on SQLite the transaction holds the write lock. The CHECK
     constraint stock >= 0 stands behind it. Rows are taken in id order, so two buyers cannot deadlock.
     """
-    for product_id, quantity in sorted(items):
+    items = sorted(items)
+    for product_id, quantity in items:
         taken = Product.objects.filter(pk=product_id, stock__gte=quantity).update(
             stock=F("stock") - quantity, updated_at=Now()
         )
@@ -99,6 +102,7 @@ def stock_reserve(items: Iterable[tuple[int, int]]) -> None:
             left = product.stock if product else 0
             name = product.name if product else "A product"
             raise OutOfStock(f"{name}: only {left} left in stock." if left else f"{name} is sold out.")
+    webhooks.stock_low_check(items)
 
 
 def stock_release(*, order: Order) -> bool:

@@ -21,6 +21,10 @@ class ControlCharactersMiddleware:
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if CONTROL_CHARACTERS.search(request.path_info):
+            if request.path_info.startswith("/api/"):  # the API answers every error as a problem
+                from api.errors import problem_response
+
+                return problem_response(404, "Not found.")
             return HttpResponseNotFound("Not found.", content_type="text/plain")
         return self.get_response(request)
 

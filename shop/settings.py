@@ -50,6 +50,10 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "axes",
+    # api (issue 19): the JSON API under /api/v1/ (ninja serves its docs' assets from our static files)
+    "api",
+    "ninja",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
@@ -57,6 +61,8 @@ MIDDLEWARE = [
     "shop.middleware.PermissionsPolicyMiddleware",
     "shop.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # api: CORS headers for API_CORS_ORIGINS on /api/ only (none by default).
+    "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -422,3 +428,29 @@ ANALYTICS_VISITOR_TTL = env.int("ANALYTICS_VISITOR_TTL", default=24 * 3600)
 ANALYTICS_ROLLUP_GRACE = env.int("ANALYTICS_ROLLUP_GRACE", default=300)
 # Seconds between roll-up tasks enqueued by each `outbox_worker` (0: off; the report rolls up on demand).
 ANALYTICS_ROLLUP_INTERVAL = env.int("ANALYTICS_ROLLUP_INTERVAL", default=900)
+
+# --- JSON API (api, issue 19): see docs/api.md -------------------------------------------------------
+# Session tokens (a password login from an app) expire this many seconds after their last use.
+API_SESSION_TOKEN_TTL = env.int("API_SESSION_TOKEN_TTL", default=300)
+# A token's row is written (last use, sliding expiry) at most this often.
+API_TOKEN_TOUCH_INTERVAL = env.int("API_TOKEN_TOUCH_INTERVAL", default=30)
+# Lifetime of a personal token when its owner picks none; the most one may ask for.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+# Requests per minute per token, and per client address (any caller, with or without a token).
+API_RATE_PER_TOKEN = env.int("API_RATE_PER_TOKEN", default=120)
+API_RATE_PER_IP = env.int("API_RATE_PER_IP", default=300)
+# The largest request body the API reads.
+API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=64 * 1024)
+# Seconds an Idempotency-Key's first response is replayed.
+API_IDEMPOTENCY_TTL = env.int("API_IDEMPOTENCY_TTL", default=24 * 3600)
+# Outbound webhooks: attempts, backoff (doubling, capped) and the receiver's time to answer.
+API_WEBHOOK_MAX_ATTEMPTS = env.int("API_WEBHOOK_MAX_ATTEMPTS", default=8)
+API_WEBHOOK_BACKOFF_SECONDS = env.int("API_WEBHOOK_BACKOFF_SECONDS", default=30)
+API_WEBHOOK_BACKOFF_MAX_SECONDS = env.int("API_WEBHOOK_BACKOFF_MAX_SECONDS", default=3600)
+API_WEBHOOK_TIMEOUT = env.int("API_WEBHOOK_TIMEOUT", default=10)
+# CORS: off unless origins are listed (https://app.example.com,…); only ever for /api/.
+CORS_ALLOWED_ORIGINS = env.list("API_CORS_ORIGINS", default=[])
+CORS_URLS_REGEX = r"^/api/.*$"
+CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "if-none-match"]
+CORS_EXPOSE_HEADERS = ["etag", "retry-after", "location"]

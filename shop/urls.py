@@ -12,6 +12,8 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # api (issue 19): the JSON API, its OpenAPI schema and docs
+    path("api/v1/", include("api.urls")),
     # --- accounts (issue 5)
     path("accounts/", include("accounts.urls")),
     path("password/", accounts_views.storefront_password, name="storefront-password"),

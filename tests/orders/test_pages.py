@@ -338,8 +338,8 @@ def test_the_providers_page_and_the_return_url_queries(client, shopper, order, d
         assert client.get(to_provider.url).status_code == 200
     back = client.post(to_provider.url, {"number": SUCCESS})
     # session, user, order, the attempt, the provider's answer, the settle transaction (locks, updates,
-    # history, receipt mail) and the message
-    with django_assert_max_num_queries(19):
+    # history, receipt mail, the order.paid webhooks lookup) and the message
+    with django_assert_max_num_queries(20):
         assert client.get(back.url).status_code == 302
     with django_assert_max_num_queries(4):  # visited again: session, user, order, the attempt
         assert client.get(back.url).status_code == 302

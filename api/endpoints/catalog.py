@@ -1,0 +1,158 @@
+"""Catalog reads (anyone, or a token with catalog:read) with ETags; staff writes (catalog:write)."""
+
+from typing import Literal
+
+from django.conf import settings
+from django.db.models import Prefetch
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
+from ninja import Query, Router, Schema, Status
+from pydantic import Field
+
+from api.auth import OPTIONAL, PUBLIC, require
+from api.errors import ApiProblem
+from api.http import etag, idempotent, not_modified, page_meta
+from api.models import Scope
+from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate
+from catalog import services as catalog_services
+from catalog.forms import PER_PAGE_DEFAULT, PER_PAGE_MAX, Q_MAX_LENGTH, list_params
+from catalog.models import Product, ProductImage
+from catalog.selectors import DEFAULT_SORT, catalog_version, category_tree, product_list
+
+router = Router(tags=["catalog"])
+
+
+class ProductFilters(Schema):
+    """The storefront list's filters and sorts."""
+
+    q: str = Field("", max_length=Q_MAX_LENGTH, description="Search words (or an exact SKU).")
+    category: str = Field("", max_length=140, description="A category slug; its subcategories are included.")
+    sort: Literal["name", "price", "-price", "newest"] = DEFAULT_SORT
+    in_stock: bool = False
+    page: int = Field(1, ge=1, le=10**6)
+    per_page: int = Field(PER_PAGE_DEFAULT, ge=1, le=PER_PAGE_MAX)
+
+
+def _reader(request: HttpRequest) -> bool:
+    """Anyone may read the catalog; a token must hold catalog:read. True when the caller is staff."""
+    if request.auth.user is None:
+        return False
+    return require(request, Scope.CATALOG_READ).user.is_staff
+
+
+def product_out(product: Product) -> ProductOut:
+    images = getattr(product, "primary_images", None)
+    thumbnail = images[0].thumbnail.url if images and images[0].thumbnail else None
+    return ProductOut(
+        id=product.pk,
+        name=product.name,
+        slug=product.slug,
+        sku=product.sku,
+        description=product.description,
+        price=product.price,
+        currency=settings.SHOP_CURRENCY,
+        stock=product.stock,
+        in_stock=product.in_stock,
+        category_id=product.category_id,
+        is_featured=product.is_featured,
+        is_deleted=product.is_archived,
+        thumbnail=thumbnail,
+        url=product.get_absolute_url(),
+        created_at=product.created_at,
+        updated_at=product.updated_at,
+    )
+
+
+@router.get(
+    "/products/",
+    response={200: ProductPage, ERRORS: Problem},
+    summary="List products",
+    auth=PUBLIC,
+    openapi_extra=OPTIONAL,
+)
+def products(request: HttpRequest, response: HttpResponse, filters: Query[ProductFilters]):
+    _reader(request)
+    version = catalog_version()
+    tag = etag("products", version, request.get_full_path())
+    if cached := not_modified(request, tag):
+        return cached
+    tree = category_tree(version)
+    category = tree.get(filters.category) if filters.category else None
+    if filters.category and (category is None or not tree.is_visible(category)):
+        raise ApiProblem(404, f"No category {filters.category!r}.")
+    params = list_params(filters.model_dump(), tree.visible_slugs())
+    page = product_list(tree, params, category).page
+    response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
+    return ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
+
+
+@router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC, openapi_extra=OPTIONAL)
+def product_detail(request: HttpRequest, response: HttpResponse, product_id: int):
+    staff = _reader(request)
+    version = catalog_version()
+    tag = etag("product", version, product_id, staff)
+    if cached := not_modified(request, tag):
+        return cached
+    tree = category_tree(version)
+    primary = ProductImage.objects.filter(is_primary=True)
+    product = (
+        Product.objects.filter(pk=product_id)
+        .prefetch_related(Prefetch("images", queryset=primary, to_attr="primary_images"))
+        .first()
+    )
+    # Shoppers see what the storefront shows; staff also see deleted (archived) and hidden products.
+    if product is None or not staff and (product.is_archived or product.category_id not in tree.visible_ids()):
+        raise ApiProblem(404, "No such product.")
+    response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
+    return product_out(product)
+
+
+@router.get(
+    "/categories/",
+    response={200: list[CategoryOut], ERRORS: Problem},
+    summary="List categories",
+    auth=PUBLIC,
+    openapi_extra=OPTIONAL,
+)
+def categories(request: HttpRequest, response: HttpResponse):
+    _reader(request)
+    version = catalog_version()
+    tag = etag("categories", version)
+    if cached := not_modified(request, tag):
+        return cached
+    tree = category_tree(version)
+    response["ETag"] = tag
+    patch_vary_headers(response, ["Authorization"])
+    return [c for c in tree.categories if tree.is_visible(c)]
+
+
+def _staff_product(request: HttpRequest, product_id: int) -> Product:
+    require(request, Scope.CATALOG_WRITE)
+    product = Product.objects.filter(pk=product_id).first()
+    if product is None:
+        raise ApiProblem(404, "No such product.")
+    return product
+
+
+@router.post("/product/", response={201: ProductOut, ERRORS: Problem}, summary="Create a product (staff)")
+@idempotent
+def product_create(request: HttpRequest, body: ProductIn):
+    require(request, Scope.CATALOG_WRITE)
+    product = catalog_services.product_save(Product(), body.model_dump())
+    return 201, product_out(product)
+
+
+@router.put("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, summary="Change a product (staff)")
+def product_update(request: HttpRequest, product_id: int, body: ProductUpdate):
+    product = _staff_product(request, product_id)
+    return product_out(catalog_services.product_save(product, body.model_dump(exclude_unset=True)))
+
+
+@router.delete("/product/{product_id}", response={204: None, ERRORS: Problem}, summary="Delete a product (staff)")
+def product_delete(request: HttpRequest, product_id: int):
+    """Soft: the product is archived (hidden, kept for orders); staff can restore it in the admin."""
+    product = _staff_product(request, product_id)
+    catalog_services.product_archive(Product.objects.filter(pk=product.pk))
+    return Status(204, None)

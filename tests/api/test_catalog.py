@@ -1,0 +1,134 @@
+from decimal import Decimal
+
+import pytest
+
+from catalog.models import Product
+from tests.api.conftest import problem
+from tests.factories import make_category, make_product, make_products
+
+
+def test_products_are_paginated_in_a_stable_order(anon, category):
+    make_products(25, category=category)
+    first = anon.get("/products/?per_page=10").json()
+    second = anon.get("/products/?per_page=10&page=2").json()
+    assert first["count"] == 25
+    assert first["pages"] == 3
+    ids = [p["id"] for p in first["items"]] + [p["id"] for p in second["items"]]
+    assert len(set(ids)) == 20
+
+
+def test_products_filter_and_sort_like_the_storefront(anon, category):
+    cheap = make_product("Cheap widget", category=category, price=Decimal("1.00"), stock=0)
+    dear = make_product("Dear widget", category=category, price=Decimal("99.00"))
+    other = make_product("Elsewhere", category=make_category("Garden", slug="garden"))
+    by_price = [p["id"] for p in anon.get("/products/?sort=-price&category=tools").json()["items"]]
+    assert by_price == [dear.pk, cheap.pk]
+    in_stock = [p["id"] for p in anon.get("/products/?in_stock=true&category=tools").json()["items"]]
+    assert in_stock == [dear.pk]
+    found = [p["id"] for p in anon.get("/products/?q=widget").json()["items"]]
+    assert other.pk not in found
+    assert set(found) == {cheap.pk, dear.pk}
+
+
+def test_an_unknown_category_or_sort_is_a_4xx(anon, product):
+    problem(anon.get("/products/?category=nope"), 404)
+    problem(anon.get("/products/?sort=sideways"), 422)
+    problem(anon.get("/products/?per_page=1000"), 422)
+    problem(anon.get("/products/?page=-1"), 422)
+
+
+def test_catalog_reads_carry_an_etag_and_answer_304_until_the_catalog_changes(anon, product):
+    first = anon.get("/products/")
+    tag = first["ETag"]
+    assert "Authorization" in first["Vary"]  # staff see more: caches keep callers apart
+    assert anon.get("/products/", If_None_Match=tag).status_code == 304
+    detail = anon.get(f"/product/{product.pk}")
+    assert anon.get(f"/product/{product.pk}", If_None_Match=detail["ETag"]).status_code == 304
+    categories = anon.get("/categories/")
+    assert anon.get("/categories/", If_None_Match=categories["ETag"]).status_code == 304
+    Product.objects.filter(pk=product.pk).update(price=Decimal("11.00"))  # bumps updated_at
+    product.refresh_from_db()
+    product.save()
+    again = anon.get("/products/", If_None_Match=tag)
+    assert again.status_code == 200
+    assert again["ETag"] != tag
+    assert again.json()["items"][0]["price"] == "11.00"
+
+
+def test_staff_create_a_product_through_the_catalog_service(staff_api, category):
+    response = staff_api.post(
+        "/product/", {"name": "Copper cog", "sku": "COG-1", "price": "4.20", "stock": 3, "category_id": category.pk}
+    )
+    assert response.status_code == 201, response.content
+    body = response.json()
+    assert body["slug"] == "copper-cog"
+    assert body["price"] == "4.20"
+    assert Product.objects.get(sku="COG-1").stock == 3
+
+
+def test_a_duplicate_sku_or_unknown_category_is_a_422(staff_api, product):
+    body = {"name": "Copy", "sku": product.sku, "price": "1.00", "category_id": product.category_id}
+    problem(staff_api.post("/product/", body), 422)
+    problem(staff_api.post("/product/", {**body, "sku": "NEW", "category_id": 999999}), 422)
+
+
+@pytest.mark.parametrize("price", ["-1.00", "abc", "1.234", 10**20])
+def test_a_bad_price_is_a_422(staff_api, category, price):
+    problem(staff_api.post("/product/", {"name": "A", "sku": "A", "price": price, "category_id": category.pk}), 422)
+
+
+def test_staff_change_a_product_partially(staff_api, product):
+    response = staff_api.put(f"/product/{product.pk}", {"price": "12.50", "stock": 0})
+    assert response.status_code == 200, response.content
+    product.refresh_from_db()
+    assert product.price == Decimal("12.50")
+    assert product.stock == 0
+    assert product.name == "Brass gear"
+
+
+def test_delete_archives_the_product_which_then_is_gone_for_shoppers_but_not_staff(staff_api, anon, product):
+    assert staff_api.delete(f"/product/{product.pk}").status_code == 204
+    product.refresh_from_db()
+    assert product.is_archived
+    problem(anon.get(f"/product/{product.pk}"), 404)
+    assert anon.get("/products/").json()["count"] == 0
+    assert staff_api.get(f"/product/{product.pk}").json()["is_deleted"] is True
+
+
+def test_a_product_in_a_hidden_category_is_a_404_for_shoppers(anon, product, category):
+    category.is_active = False
+    category.save()
+    problem(anon.get(f"/product/{product.pk}"), 404)
+
+
+def test_categories_list_only_visible_ones(anon, category):
+    make_category("Hidden", slug="hidden", is_active=False)
+    assert [c["slug"] for c in anon.get("/categories/").json()] == ["tools"]
+
+
+@pytest.mark.parametrize("per_page", [5, 20])
+def test_product_list_sql_is_constant_in_page_size(anon, category, django_assert_num_queries, per_page):
+    make_products(30, category=category)
+    anon.get("/products/")  # the category tree is cached per catalog version
+    # catalog version, count, page, primary images
+    with django_assert_num_queries(4):
+        assert len(anon.get(f"/products/?per_page={per_page}").json()["items"]) == per_page
+
+
+def test_product_list_with_a_token_adds_only_the_token_lookup(shopper_api, category, django_assert_num_queries):
+    make_products(30, category=category)
+    shopper_api.get("/products/")
+    with django_assert_num_queries(5):  # the token, then the four of the anonymous list
+        shopper_api.get("/products/?per_page=20")
+
+
+def test_a_304_costs_only_the_version_query(anon, product, django_assert_num_queries):
+    tag = anon.get("/products/")["ETag"]
+    with django_assert_num_queries(1):
+        assert anon.get("/products/", If_None_Match=tag).status_code == 304
+
+
+def test_product_detail_queries(anon, product, django_assert_num_queries):
+    anon.get(f"/product/{product.pk}")
+    with django_assert_num_queries(3):  # catalog version, the product, its primary image
+        assert anon.get(f"/product/{product.pk}").status_code == 200
