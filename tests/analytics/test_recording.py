@@ -243,10 +243,17 @@ def flush_thread(settings):
 def wait_for(condition, timeout: float = 10.0) -> bool:
     import time
 
+    from django.db import OperationalError
+
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if condition():
-            return True
+        try:
+            if condition():
+                return True
+        except OperationalError:
+            # SQLite's in-memory test database (shared cache) fails a read at once with "table is locked"
+            # while the flush thread writes, instead of waiting; the next poll reads again.
+            pass
         time.sleep(0.02)
     return False
 
