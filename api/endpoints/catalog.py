@@ -3,10 +3,12 @@
 from typing import Literal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema, Status
+from ninja.renderers import JSONRenderer
 from pydantic import Field
 
 from api.auth import OPTIONAL, PUBLIC, require
@@ -20,6 +22,10 @@ from catalog.models import Product, ProductImage
 from catalog.selectors import DEFAULT_SORT, catalog_version, category_tree, product_list
 
 router = Router(tags=["catalog"])
+
+# A cached products page lives at most this long; a catalog change makes a new ETag (and key) at once.
+PRODUCTS_PAGE_TTL = 600
+RENDERER = JSONRenderer()  # the API's renderer (ShopAPI keeps ninja's default)
 
 
 class ProductFilters(Schema):
@@ -80,11 +86,20 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     category = tree.get(filters.category) if filters.category else None
     if filters.category and (category is None or not tree.is_visible(category)):
         raise ApiProblem(404, f"No category {filters.category!r}.")
-    params = list_params(filters.model_dump(), tree.visible_slugs())
-    page = product_list(tree, params, category).page
     response["ETag"] = tag
     patch_vary_headers(response, ["Authorization"])
-    return ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
+    # The page is the same for every reader, so its body is cached under its ETag (which names the
+    # catalog version and the query): a repeat costs the version lookup and one cache read.
+    key = f"api:products:{tag}"
+    if (body := cache.get(key)) is not None:
+        response.content = body
+        return response
+    params = list_params(filters.model_dump(), tree.visible_slugs())
+    page = product_list(tree, params, category).page
+    out = ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
+    response.content = RENDERER.render(request, out.model_dump(), response_status=200)
+    cache.set(key, response.content, timeout=PRODUCTS_PAGE_TTL)
+    return response
 
 
 @router.get("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, auth=PUBLIC, openapi_extra=OPTIONAL)

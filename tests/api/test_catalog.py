@@ -132,3 +132,19 @@ def test_product_detail_queries(anon, product, django_assert_num_queries):
     anon.get(f"/product/{product.pk}")
     with django_assert_num_queries(3):  # catalog version, the product, its primary image
         assert anon.get(f"/product/{product.pk}").status_code == 200
+
+
+def test_a_repeated_products_page_is_served_from_the_cache_until_the_catalog_changes(
+    anon, product, django_assert_num_queries
+):
+    first = anon.get("/products/?per_page=20")
+    with django_assert_num_queries(1):  # the catalog version; the body comes from the cache under its ETag
+        again = anon.get("/products/?per_page=20")
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    assert again["Content-Type"] == first["Content-Type"] == "application/json; charset=utf-8"
+    product.stock = 0
+    product.save()
+    changed = anon.get("/products/?per_page=20")
+    assert changed["ETag"] != first["ETag"]
+    assert changed.json()["items"][0]["in_stock"] is False
