@@ -10,6 +10,7 @@ from phonenumbers import NumberParseException
 from accounts.addressing import postcode_problem
 from accounts.models import Address, User
 from notifications.services import mail_enqueue
+from shop.widgets import SelectFast
 
 # Long enough for any passphrase; short enough that hashing it costs nothing unusual.
 PASSWORD_MAX_LENGTH = 1024
@@ -189,7 +190,7 @@ class AddressForm(forms.ModelForm):
             "line2": forms.TextInput(attrs={"autocomplete": "address-line2"}),
             "city": forms.TextInput(attrs={"autocomplete": "address-level2"}),
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
-            "country": forms.Select(attrs={"autocomplete": "country"}),
+            "country": SelectFast(attrs={"autocomplete": "country"}, cache_key="countries"),
         }
         error_messages = {"country": {"invalid_choice": "We do not ship to that country. Choose one from the list."}}
 
