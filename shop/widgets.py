@@ -42,7 +42,7 @@ class SelectFast(forms.Select):
             if group is not None:
                 parts.append("</optgroup>")
         parts.append("</select>")
-        return mark_safe("".join(parts))
+        return mark_safe("".join(parts))  # noqa: S308 -- attributes via flatatt, values and labels escaped
 
     def use_required_attribute(self, initial) -> bool:
         """As Select: `required` only when the first option is the empty one (from the cached options)."""
