@@ -31,7 +31,7 @@ class Tags(HTMLParser):
 CHOICES = [
     ("", "Choose one"),
     ("a", "Alpha & <Omega>"),
-    ("Group \"one\"", [("b", "Beta"), ("c", 'Gamma "quoted"')]),
+    ('Group "one"', [("b", "Beta"), ("c", 'Gamma "quoted"')]),
     ("d", "Delta"),
     (5, "Five"),
 ]
