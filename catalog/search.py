@@ -1,7 +1,8 @@
 """Product search: what `?q=` finds and in which order.
 
-PostgreSQL: full text over the stored, GIN-indexed `search_vector` column (migration 0004), every word a
-prefix (results follow the shopper while typing), an exact SKU first. A word that no product contains is
+PostgreSQL: full text over the stored, GIN-indexed `search_vector` column (migration 0004), an exact SKU
+first. A whole catalogue word is searched as a word, anything else as a prefix (results follow the
+shopper while typing). A word that no product contains is
 replaced by the closest word that one does (pg_trgm and Levenshtein over `catalog_search_word`), so
 "lmap" finds lamps and the page offers "did you mean lamp?". SQLite: every word must appear (icontains)
 in the name or description, name matches first; no typo tolerance.
