@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-analytics scaleout migrate demo clean
+.PHONY: run test lint format bench bench-analytics bench-catalog scaleout migrate demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -47,6 +47,10 @@ bench: $(VENV)/.runtime
 # analytics: the 90-day report over 1,000,000 events on PostgreSQL (bench/analytics_report.py).
 bench-analytics: $(VENV)/.dev
 	$(PY) bench/analytics_report.py $(BENCH_ARGS)
+
+# catalog: list and search at 1,000 and 100,000 products, cache on and off, on PostgreSQL (bench/catalog_scale.py).
+bench-catalog: $(VENV)/.dev
+	$(PY) bench/catalog_scale.py $(BENCH_ARGS)
 
 # The two-instance proof behind haproxy, with faults (bench/scaleout.py); BENCH_ARGS=--ci keeps it short.
 scaleout: $(VENV)/.dev

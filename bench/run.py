@@ -135,9 +135,9 @@ def main() -> int:
 
 
 @contextlib.contextmanager
-def serve(env: dict, workers: int, log_name: str):
-    """gunicorn on a free loopback port for the duration of the block; yields its base URL."""
-    port = free_port()
+def serve(env: dict, workers: int, log_name: str, port: int | None = None):
+    """gunicorn on `port` (default: a free loopback port) for the duration of the block; yields its base URL."""
+    port = port or free_port()
     base = f"http://127.0.0.1:{port}"
     log = open(WORK / log_name, "a")  # noqa: SIM115 - closed in finally
     server = subprocess.Popen(

@@ -81,7 +81,8 @@ class Product(models.Model):
             # Search puts an exact (case-insensitive) SKU first: `sku__iexact` is UPPER(sku) = UPPER(q).
             models.Index(Upper("sku"), name="catalog_prod_sku_upper"),
         ]
-        # The full-text GIN index (PostgreSQL only) is created by migration 0002; see catalog/search.py.
+        # The stored search vector and its GIN indexes (PostgreSQL only) come from migration 0004, outside
+        # the model state; see catalog/search.py.
 
     def __str__(self) -> str:
         return self.name

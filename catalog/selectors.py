@@ -1,28 +1,21 @@
 """Reads for the storefront: every page's data in a fixed number of queries, whatever the catalog size."""
 
 import hashlib
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from urllib.parse import urlencode
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.functional import cached_property
 
 from catalog.models import Category, Product, ProductImage
+from catalog.search import product_search
 
-SEARCH_CONFIG = "english"
-# Name weighs more than description. Migration 0002 indexes exactly this expression (GIN).
-SEARCH_VECTOR = SearchVector("name", weight="A", config=SEARCH_CONFIG) + SearchVector(
-    "description", weight="B", config=SEARCH_CONFIG
-)
-SEARCH_MAX_TERMS = 8
 SORTS = {
     "name": ("name", "pk"),
     "price": ("price", "pk"),
@@ -143,37 +136,6 @@ def product_visible(tree: CategoryTree) -> QuerySet[Product]:
     return Product.objects.filter(is_archived=False, category_id__in=tree.visible_ids())
 
 
-def product_search(queryset: QuerySet[Product], q: str) -> QuerySet[Product]:
-    """Filter and rank by `q`: an exact SKU first, then (PostgreSQL) full-text rank or (SQLite) name matches.
-
-    Every word matches as a prefix, so results follow the shopper while they type.
-    """
-    terms = re.findall(r"\w+", q)[:SEARCH_MAX_TERMS]
-    sku_first = Case(When(sku__iexact=q.strip(), then=Value(1)), default=Value(0), output_field=IntegerField())
-    if not terms:
-        return queryset.filter(sku__iexact=q.strip()) if q.strip() else queryset
-    if connection.vendor == "postgresql":
-        query = SearchQuery(" & ".join(f"{t}:*" for t in terms), search_type="raw", config=SEARCH_CONFIG)
-        return (
-            queryset.annotate(search=SEARCH_VECTOR)
-            .filter(Q(search=query) | Q(sku__iexact=q.strip()))
-            .annotate(sku_match=sku_first, rank=SearchRank(SEARCH_VECTOR, query))
-            .order_by("-sku_match", "-rank", "name", "pk")
-        )
-    matches = Q()
-    for term in terms:
-        matches &= Q(name__icontains=term) | Q(description__icontains=term)
-    in_name = Q()
-    for term in terms:
-        in_name &= Q(name__icontains=term)
-    name_first = Case(When(in_name, then=Value(1)), default=Value(0), output_field=IntegerField())
-    return (
-        queryset.filter(matches | Q(sku__iexact=q.strip()))
-        .annotate(sku_match=sku_first, rank=name_first)
-        .order_by("-sku_match", "-rank", "name", "pk")
-    )
-
-
 @dataclass(frozen=True)
 class ProductListParams:
     """The list's query, already cleaned (see catalog.forms.ProductListForm)."""
@@ -217,7 +179,7 @@ def product_list(tree: CategoryTree, params: ProductListParams, category: Catego
         if params.in_stock:
             queryset = queryset.filter(stock__gt=0)
         if params.q:
-            queryset = product_search(queryset, params.q)
+            queryset = product_search(queryset, params.q, ranked=params.sort == DEFAULT_SORT)
             if params.sort != DEFAULT_SORT:
                 queryset = queryset.order_by(*SORTS[params.sort])
         else:

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from catalog.models import Product
 from catalog.money import format_money
+from catalog.search import search_result_count
 
 register = template.Library()
 
@@ -35,3 +36,15 @@ def stock_label(product: Product) -> str:
 def page_query(params, number: int) -> str:
     """The list's query string for another page of the same results."""
     return params.query(page=number)
+
+
+@register.filter
+def result_count(count: int, q: str) -> str:
+    """The number of products a list found, as shown ("1,000+" past a ranked search's candidate cap)."""
+    return search_result_count(count, q)
+
+
+@register.filter
+def with_q(params, q: str) -> str:
+    """The list's query string for another search (the "did you mean" link), from its first page."""
+    return params.query(q=q, page=1)

@@ -2,6 +2,7 @@
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 
 from tests.factories import make_category, make_products
 
@@ -9,6 +10,8 @@ pytestmark = pytest.mark.django_db
 
 # Cold cache: catalog version, categories, count, page, primary images.
 LIST_QUERIES = 5
+# PostgreSQL corrects the search words against the catalogue's vocabulary first (catalog/search.py).
+SEARCH_QUERIES = LIST_QUERIES + (connection.vendor == "postgresql")
 
 
 @pytest.fixture(params=[10, 1000])
@@ -35,8 +38,8 @@ def shop(request):
     [
         ("/products/", LIST_QUERIES),
         ("/products/?per_page=100&sort=-price&in_stock=on&page=2", LIST_QUERIES),
-        ("/products/?q=lamp", LIST_QUERIES),
-        ("/products/?q=bulk+product&sort=newest", LIST_QUERIES),
+        ("/products/?q=lamp", SEARCH_QUERIES),
+        ("/products/?q=bulk+product&sort=newest", SEARCH_QUERIES),
         ("/categories/lighting/", LIST_QUERIES),
         ("/categories/home/?per_page=100", LIST_QUERIES),
         ("/", 6),  # version, categories, featured + images, newest + images

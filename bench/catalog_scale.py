@@ -1,0 +1,172 @@
+#!/usr/bin/env python
+"""`make bench-catalog`: the product list and search at 1,000 and 100,000 products, fragment cache on and off.
+
+A PostgreSQL database of its own (dropped and made again each run), filled by `seed_demo` (1,000, then
+grown to 100,000) plus three products with a rare word. For each size and cache setting, gunicorn serves
+the shop with production settings as bench/run.py does, and wrk measures (one client by default, the
+case the search target is stated for): the floor `db` view, the list, a common-word search (`range` is in
+every demo description), a rare-word search and a typo search. SQL per page is counted in-process with
+Django's test client: with the cache on, a warm page; with it off, every request is a cold one.
+"""
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from bench import run  # noqa: E402
+
+PAGES = [
+    ("db", "/bench/db"),
+    ("list", "/products/"),
+    ("search: common word", "/products/?q=range"),
+    ("search: rare word", "/products/?q=zeppelin"),
+    ("search: typo", "/products/?q=lmap"),
+]
+CACHES = {"on": "locmemcache://", "off": "dummycache://"}
+RARE_WORD = "Zeppelin"
+
+
+def main() -> int:
+    args = parse_args()
+    wrk = shutil.which("wrk")
+    if not wrk:
+        print("wrk is not installed: install it with `sudo apt-get install -y wrk` (Debian/Ubuntu).", file=sys.stderr)
+        return 2
+    if not args.database_url.startswith(("postgres://", "postgresql://")):
+        print("this benchmark is about PostgreSQL: give a postgres:// URL", file=sys.stderr)
+        return 2
+    run.WORK.mkdir(parents=True, exist_ok=True)
+    recreate_database(args.database_url)
+    rows = []
+    for size in args.sizes:
+        env = run.server_env(args.database_url)
+        prepare(env, size)
+        queries = count_queries(env)
+        for cache, cache_url in CACHES.items():
+            served = {**env, "CACHE_URL": cache_url, "GUNICORN_DRAIN_SECONDS": "0"}
+            with run.serve(served, args.workers, "gunicorn-catalog-scale.log", port=args.port) as base:
+                for name, path in PAGES:
+                    result = run.measure(wrk, base, name, path, args)
+                    sql = queries[path]["warm" if cache == "on" else "cold"]
+                    rows.append({**result, "size": size, "cache": cache, "queries": sql})
+                    print(f"bench: {size} products, cache {cache}: {name} {result['rps']:.0f} req/s", flush=True)
+    print_table(rows, args)
+    failed = [row for row in rows if row["errors"] or row["status"] != 200]
+    return 1 if failed else 0
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")], default=[1000, 100_000])
+    parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
+    parser.add_argument("--connections", type=int, default=1, help="wrk connections (1: a single client)")
+    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--port", type=int, default=None, help="gunicorn's port (default: a free one)")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/shop_bench_scale"),
+        help="a PostgreSQL database for this benchmark alone: it is dropped and made again",
+    )
+    return parser.parse_args()
+
+
+def recreate_database(database_url: str) -> None:
+    import psycopg
+
+    parts = urlsplit(database_url)
+    name = parts.path.lstrip("/")
+    with psycopg.connect(parts._replace(path="/postgres").geturl(), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+def prepare(env: dict, size: int) -> None:
+    for command in (
+        ["migrate", "--noinput"],
+        ["collectstatic", "--noinput"],
+        ["seed_demo", "--products", str(size)],
+        ["shell", "-c", "from bench.catalog_scale import add_rare_products; add_rare_products()"],
+    ):
+        print(f"bench: manage.py {' '.join(command)}", flush=True)
+        subprocess.run([run.PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def add_rare_products() -> None:
+    """Three products with a word no demo product has (idempotent), for the rare-word search."""
+    from catalog.models import Category, Product
+
+    category = Category.objects.get(slug="home-lighting")
+    for n in range(1, 4):
+        Product.objects.get_or_create(
+            sku=f"BENCH-RARE-{n}",
+            defaults={
+                "name": f"{RARE_WORD} Lamp {n}",
+                "slug": f"{RARE_WORD.lower()}-lamp-{n}",
+                "description": "An airship-shaped lamp.",
+                "price": 49,
+                "stock": 5,
+                "category": category,
+            },
+        )
+
+
+def count_queries(env: dict) -> dict[str, dict[str, int]]:
+    """{path: {"cold": n, "warm": n}} from Django's test client in a process of its own."""
+    out = subprocess.run(
+        [run.PYTHON, "manage.py", "shell", "-c", "from bench.catalog_scale import _count; _count()"],
+        cwd=ROOT,
+        env={**env, "ALLOWED_HOSTS": "testserver", "BENCH_PATHS": json.dumps([path for _, path in PAGES])},
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _count() -> None:
+    from django.core.cache import cache
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    client, counts = Client(), {}
+    for path in json.loads(os.environ["BENCH_PATHS"]):
+        cache.clear()
+        counts[path] = {}
+        for state in ("cold", "warm"):
+            with CaptureQueriesContext(connection) as queries:
+                status = client.get(path).status_code
+            if status != 200:
+                raise SystemExit(f"bench: {path} answered {status}")
+            counts[path][state] = len(queries)
+    print(json.dumps(counts))
+
+
+def print_table(rows: list[dict], args: argparse.Namespace) -> None:
+    floor = {(row["size"], row["cache"]): row["rps"] for row in rows if row["name"] == "db"}
+    print()
+    print(
+        f"PostgreSQL, gunicorn {args.workers} workers, wrk {args.threads} threads x {args.connections} connections, "
+        f"{args.seconds}s per URL, {os.cpu_count()} CPUs"
+    )
+    print()
+    print("| products | fragment cache | page | URL | req/s | p50 ms | p99 ms | SQL | errors | vs db |")
+    print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
+    for row in rows:
+        print(
+            f"| {row['size']:,} | {row['cache']} | {row['name']} | {row['path']} | {row['rps']:.0f} | "
+            f"{row['p50']:.2f} | {row['p99']:.2f} | {row['queries']} | {row['errors']} | "
+            f"{row['rps'] / (floor[(row['size'], row['cache'])] or float('nan')):.0%} |"
+        )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
