@@ -18,7 +18,12 @@ urlpatterns = [
     # storefront: content pages, the stylesheet, the cookie choice; sitemap.xml and robots.txt
     path("", include("storefront.urls")),
     path("robots.txt", storefront_views.robots_txt, name="robots-txt"),
-    path("sitemap.xml", sitemap_views.index, {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"}, name="sitemap-index"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
     path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     # api (issue 19): the JSON API, its OpenAPI schema and docs
     path("api/v1/", include("api.urls")),

@@ -73,4 +73,3 @@ server_error = _error("500.html", 500)
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     html = loader.render_to_string("403_csrf.html", {"chrome": chrome_get_cached_only(), **stylesheet.context()})
     return HttpResponse(html, status=403)
-
