@@ -63,6 +63,9 @@ MIDDLEWARE = [
     "shop.middleware.PermissionsPolicyMiddleware",
     "shop.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip for HTML and other text, with Django's BREACH padding (see the class); static files come
+    # precompressed from WhiteNoise above.
+    "shop.middleware.TextGZipMiddleware",
     # api: CORS headers for API_CORS_ORIGINS on /api/ only (none by default).
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -106,7 +109,11 @@ TEMPLATES = [
                 "storefront.context_processors.storefront",
                 "cart.context_processors.cart",
             ],
-            "builtins": ["template_partials.templatetags.partials", "storefront.templatetags.seo"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "storefront.templatetags.seo",
+                "storefront.templatetags.markup",
+            ],
         },
     },
 ]
@@ -221,7 +228,8 @@ AXES_VERBOSE = False
 SHOP_PASSWORD = env.str("SHOP_PASSWORD", default="")
 SHOP_PASSWORD_TTL = env.int("SHOP_PASSWORD_TTL", default=300)
 SHOP_PASSWORD_RETRY_AFTER = env.int("SHOP_PASSWORD_RETRY_AFTER", default=3600)
-SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/"]
+# The stylesheet and the legal pages (imprint, privacy) stay readable before the shop opens.
+SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/", "/assets/", "/pages/"]
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -237,6 +245,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Catalog: serve MEDIA_ROOT from Django itself (one machine); turn off when a proxy or CDN serves it.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Seconds browsers and caches keep a media file (product images) before revalidating it.
+MEDIA_CACHE_SECONDS = env.int("MEDIA_CACHE_SECONDS", default=86400)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
