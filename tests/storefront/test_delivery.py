@@ -38,6 +38,15 @@ def test_the_stylesheet_holds_every_css_file_and_is_cached_for_a_year(client):
     assert "immutable" not in stale["Cache-Control"]
 
 
+def test_every_css_file_is_in_the_stylesheet():
+    from pathlib import Path
+
+    from storefront.stylesheet import FILES
+
+    static_css = Path(__file__).resolve().parents[2] / "static" / "css"
+    assert sorted(f"css/{p.name}" for p in static_css.glob("*.css")) == sorted(FILES)
+
+
 @pytest.mark.django_db
 def test_html_is_gzipped_with_random_padding_and_a_masked_csrf_token(client):
     make_product("Desk lamp")
