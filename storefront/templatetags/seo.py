@@ -15,6 +15,8 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from storefront.selectors import chrome_default
+
 register = template.Library()
 
 DESCRIPTION_CHARS = 160
@@ -60,7 +62,7 @@ def _product_image_url(request, product, version) -> str:
 @register.inclusion_tag("storefront/seo_head.html", takes_context=True)
 def seo_head(context):
     request = context.get("request")
-    chrome = context["chrome"]
+    chrome = context.get("chrome") or chrome_default()
     product = context.get("product")
     category = context.get("category")
     content_page = context.get("content_page")
@@ -101,7 +103,7 @@ def _json_ld(data: dict) -> str:
 def product_json_ld(context, product, breadcrumbs):
     """schema.org Product with its Offer, and the page's BreadcrumbList, as one JSON-LD block."""
     request = context["request"]
-    chrome = context["chrome"]
+    chrome = context.get("chrome") or chrome_default()
     url = request.build_absolute_uri(product.get_absolute_url())
     image = _product_image_url(request, product, context.get("version", ""))
     offer = {

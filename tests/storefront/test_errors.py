@@ -43,3 +43,12 @@ def test_the_error_pages_show_the_brand_once_it_is_cached(client):
     Brand.objects.create(pk=1, name="Nordlicht")
     client.get("/")  # fills the cached chrome
     assert b"Nordlicht" in client.get("/no/such/page/").content
+
+
+@pytest.mark.django_db
+def test_the_base_template_renders_without_a_request():
+    from django.template.loader import render_to_string
+
+    html = render_to_string("base.html")
+    assert '<meta name="description" content="' in html
+    assert '<footer class="site-footer">' in html
