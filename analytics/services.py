@@ -24,6 +24,7 @@ from django.utils import timezone
 from analytics.models import DailyMetric, DailyProduct, DailySearch, Event, EventName, RolledUpDay
 from analytics.recorder import recorder
 from catalog.money import money
+from storefront import consent
 
 logger = logging.getLogger(__name__)
 
@@ -63,6 +64,8 @@ def recording_allowed(request: HttpRequest) -> bool:
     if meta.get("HTTP_DNT") == "1" or meta.get("HTTP_SEC_GPC") == "1":
         return False
     if meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST") == "true":
+        return False
+    if not consent.analytics_permitted(request):  # the visitor's answer to the cookie notice
         return False
     user_agent = meta.get("HTTP_USER_AGENT", "")
     return bool(user_agent) and not _BOT_RE.search(user_agent)

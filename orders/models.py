@@ -156,6 +156,14 @@ class OrderTransition(models.Model):
     def __str__(self) -> str:
         return f"{self.from_status or '∅'} → {self.to_status}"
 
+    @property
+    def to_status_label(self) -> str:
+        """The status's words as every other page shows them ("awaiting payment", not "pending_payment")."""
+        try:
+            return Order.Status(self.to_status).label
+        except ValueError:
+            return self.to_status.replace("_", " ")
+
 
 class NumberCounter(models.Model):
     """One row holding the last number given out: incremented under its row lock, so numbers have no gaps."""

@@ -3,5 +3,5 @@ from django.http import HttpRequest
 
 
 def shop(request: HttpRequest) -> dict:
-    """The shop's name and currency, for every template."""
-    return {"SHOP_NAME": settings.SHOP_NAME, "SHOP_CURRENCY": settings.SHOP_CURRENCY}
+    """The shop's currency, for every template (the name and brand come from storefront's processor)."""
+    return {"SHOP_CURRENCY": settings.SHOP_CURRENCY}

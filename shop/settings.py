@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "orders",
     "notifications",
     "analytics",
+    "storefront",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -46,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
     "django_htmx",
     "template_partials",
     "csp",
@@ -61,6 +63,9 @@ MIDDLEWARE = [
     "shop.middleware.PermissionsPolicyMiddleware",
     "shop.middleware.ControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Gzip for HTML and other text, with Django's BREACH padding (see the class); static files come
+    # precompressed from WhiteNoise above.
+    "shop.middleware.TextGZipMiddleware",
     # api: CORS headers for API_CORS_ORIGINS on /api/ only (none by default).
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -101,9 +106,14 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
+                "storefront.context_processors.storefront",
                 "cart.context_processors.cart",
             ],
-            "builtins": ["template_partials.templatetags.partials"],
+            "builtins": [
+                "template_partials.templatetags.partials",
+                "storefront.templatetags.seo",
+                "storefront.templatetags.markup",
+            ],
         },
     },
 ]
@@ -218,7 +228,8 @@ AXES_VERBOSE = False
 SHOP_PASSWORD = env.str("SHOP_PASSWORD", default="")
 SHOP_PASSWORD_TTL = env.int("SHOP_PASSWORD_TTL", default=300)
 SHOP_PASSWORD_RETRY_AFTER = env.int("SHOP_PASSWORD_RETRY_AFTER", default=3600)
-SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/"]
+# The stylesheet and the legal pages (imprint, privacy) stay readable before the shop opens.
+SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/", "/assets/", "/pages/"]
 
 # --- Internationalisation -------------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
@@ -234,6 +245,8 @@ MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 # Catalog: serve MEDIA_ROOT from Django itself (one machine); turn off when a proxy or CDN serves it.
 SERVE_MEDIA = env.bool("SERVE_MEDIA", default=True)
+# Seconds browsers and caches keep a media file (product images) before revalidating it.
+MEDIA_CACHE_SECONDS = env.int("MEDIA_CACHE_SECONDS", default=86400)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
@@ -307,6 +320,25 @@ SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
 
 # --- accounts (issue 5): django-axes logs lockouts as warnings; its per-attempt INFO lines are noise.
 LOGGING["loggers"]["axes"] = {"handlers": ["stdout"], "level": "WARNING", "propagate": False}
+
+# --- Storefront: SEO, cookies, error pages (storefront/) -------------------------------------------
+# The description of pages without their own (products and categories have one; the brand's wins).
+SEO_DEFAULT_DESCRIPTION = env.str(
+    "SEO_DEFAULT_DESCRIPTION", default="Good things, fairly priced, delivered to your door."
+)
+# Query parameters a canonical URL keeps; every other one (sort, filters, facets, page size) is dropped.
+SEO_CANONICAL_PARAMS = env.list("SEO_CANONICAL_PARAMS", default=["page"])
+# URLs per sitemap file (the protocol's maximum is 50,000); above it sitemap.xml is an index of pages.
+SEO_SITEMAP_LIMIT = env.int("SEO_SITEMAP_LIMIT", default=50_000)
+# Paths robots.txt asks crawlers to leave alone (private, per-visitor or staff pages).
+SEO_ROBOTS_DISALLOW = env.list(
+    "SEO_ROBOTS_DISALLOW",
+    default=["/admin/", "/accounts/", "/cart/", "/checkout/", "/orders/", "/staff/", "/api/", "/password/"],
+)
+# Analytics' visitor cookie waits for the visitor's "allow" in the cookie notice (opt-in) when on;
+# off, it is counted until the visitor declines (opt-out). See docs/storefront.md.
+ANALYTICS_REQUIRE_CONSENT = env.bool("ANALYTICS_REQUIRE_CONSENT", default=False)
+CSRF_FAILURE_VIEW = "storefront.views.csrf_failure"
 
 # --- Background tasks and the e-mail outbox (notifications) ---------------------------------------
 # django-tasks with its database backend: no broker; workers run `manage.py outbox_worker`

@@ -1,17 +1,30 @@
 from django.apps import apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path, re_path
 
 from accounts import views as accounts_views
 from catalog import views as catalog_views
 from shop import views
+from storefront import views as storefront_views
+from storefront.sitemaps import SITEMAPS
 
 urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    # storefront: content pages, the stylesheet, the cookie choice; sitemap.xml and robots.txt
+    path("", include("storefront.urls")),
+    path("robots.txt", storefront_views.robots_txt, name="robots-txt"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap-index",
+    ),
+    path("sitemap-<section>.xml", sitemap_views.sitemap, {"sitemaps": SITEMAPS}, name="sitemap-section"),
     # api (issue 19): the JSON API, its OpenAPI schema and docs
     path("api/v1/", include("api.urls")),
     # --- accounts (issue 5)
@@ -39,3 +52,9 @@ if settings.SHOP_BENCH:
 # The sandbox payment provider's hosted pages (test mode), only where its app is installed.
 if apps.is_installed("sandbox"):
     urlpatterns.append(path("sandbox-pay/", include("sandbox.urls")))
+
+# Error pages in the shop's style, rendered without a database (storefront/views.py).
+handler400 = "storefront.views.bad_request"
+handler403 = "storefront.views.permission_denied"
+handler404 = "storefront.views.page_not_found"
+handler500 = "storefront.views.server_error"

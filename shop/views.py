@@ -8,6 +8,7 @@ from django.db import DatabaseError, connection
 from django.db.models import Count, Min
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
@@ -86,5 +87,12 @@ def _tasks_check() -> dict:
 
 @require_safe
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """Uploaded files from MEDIA_ROOT (mounted when SERVE_MEDIA is on; a proxy or CDN does it at scale)."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
+    """Uploaded files from MEDIA_ROOT (mounted when SERVE_MEDIA is on; a proxy or CDN does it at scale).
+
+    Browsers and shared caches keep them for MEDIA_CACHE_SECONDS, then revalidate with If-Modified-Since
+    (a 304 without the body). Not `immutable`: a replaced file may come back under a freed name.
+    """
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    if response.status_code in (200, 304):
+        patch_cache_control(response, public=True, max_age=settings.MEDIA_CACHE_SECONDS)
+    return response

@@ -14,3 +14,15 @@ def _analytics_buffer_discarded():
 
     recorder.stop()
     recorder.discard()
+
+
+@pytest.fixture(autouse=True)
+def _storefront_chrome_fresh():
+    """Each test reads the brand and footer pages from its own database, never a cache an earlier test filled."""
+    from django.core.cache import cache
+
+    from storefront.selectors import CHROME_CACHE_KEY
+
+    cache.delete(CHROME_CACHE_KEY)
+    yield
+    cache.delete(CHROME_CACHE_KEY)

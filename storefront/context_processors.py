@@ -1,0 +1,19 @@
+from django.http import HttpRequest
+from django.utils.functional import SimpleLazyObject, lazy
+
+from storefront import consent, stylesheet
+from storefront.selectors import chrome_get
+
+
+def storefront(request: HttpRequest) -> dict:
+    """The brand and footer (`chrome`), the shop's name, the stylesheet, whether the cookie notice shows.
+
+    All lazy: a fragment that shows none of them never reads the brand.
+    """
+    chrome = SimpleLazyObject(chrome_get)
+    return {
+        "chrome": chrome,
+        "SHOP_NAME": lazy(lambda: chrome.name, str)(),
+        "stylesheet_url": lazy(lambda: stylesheet.url_for(chrome), str)(),
+        "cookie_notice": lambda: consent.notice_needed(request),
+    }

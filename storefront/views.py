@@ -1,0 +1,75 @@
+"""Content pages, robots.txt, the site stylesheet, the cookie choice, and error pages that need no database."""
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, render
+from django.template import loader
+from django.urls import reverse
+from django.utils.cache import patch_cache_control
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST, require_safe
+
+from storefront import consent, stylesheet
+from storefront.models import Page
+from storefront.selectors import chrome_get_cached_only
+
+
+@require_safe
+def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    page = get_object_or_404(Page, slug=slug, is_published=True)
+    return render(request, "storefront/page.html", {"content_page": page})
+
+
+@require_safe
+def robots_txt(request: HttpRequest) -> HttpResponse:
+    lines = ["User-agent: *"]
+    lines += [f"Disallow: {path}" for path in settings.SEO_ROBOTS_DISALLOW]
+    lines.append(f"Sitemap: {request.build_absolute_uri(reverse('sitemap-index'))}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_safe
+def site_stylesheet(request: HttpRequest, digest: str) -> HttpResponse:
+    """The one stylesheet: every CSS file of the shop plus the brand's colours, named by its content's hash."""
+    css, current = stylesheet.bundle()
+    response = HttpResponse(css, content_type="text/css; charset=utf-8")
+    if digest == current:
+        patch_cache_control(response, public=True, max_age=365 * 24 * 3600, immutable=True)
+    else:  # an older page asked for a former version: serve the current one, briefly cached
+        patch_cache_control(response, public=True, max_age=60)
+    return response
+
+
+@require_POST
+def cookie_choice(request: HttpRequest) -> HttpResponse:
+    """Remember the visitor's answer to the cookie notice, then go back where they were."""
+    choice = request.POST.get("choice", "")
+    if choice not in consent.CHOICES:
+        return HttpResponseBadRequest("Choose allow or decline.", content_type="text/plain")
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
+        target = reverse("home")
+    response = HttpResponseRedirect(target)
+    consent.remember(response, choice)
+    return response
+
+
+def _error(template: str, status: int):
+    def view(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+        # No request context: context processors would read the session, the user and the cart.
+        html = loader.render_to_string(template, {"chrome": chrome_get_cached_only(), **stylesheet.context()})
+        return HttpResponse(html, status=status)
+
+    view.__name__ = f"error_{status}"
+    return view
+
+
+bad_request = _error("400.html", 400)
+permission_denied = _error("403.html", 403)
+page_not_found = _error("404.html", 404)
+server_error = _error("500.html", 500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    html = loader.render_to_string("403_csrf.html", {"chrome": chrome_get_cached_only(), **stylesheet.context()})
+    return HttpResponse(html, status=403)
