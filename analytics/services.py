@@ -64,6 +64,8 @@ def recording_allowed(request: HttpRequest) -> bool:
         return False
     if meta.get("HTTP_HX_HISTORY_RESTORE_REQUEST") == "true":
         return False
+    if meta.get("HTTP_X_LIVE_REFRESH") == "1":  # a page re-fetching a part after a live event: not a view
+        return False
     user_agent = meta.get("HTTP_USER_AGENT", "")
     return bool(user_agent) and not _BOT_RE.search(user_agent)
 
