@@ -13,7 +13,8 @@ from playwright.sync_api import expect
 
 from live import broker
 from tests.factories import make_product
-from tests.live.conftest import instances, session_cookie  # noqa: F401 - the fixture
+from tests.live.conftest import instances  # noqa: F401 - the fixture
+from tests.live.streams import session_cookie
 from tests.orders.conftest import ASYNC, fill_cart, make_shopper, pay, place, signed_webhook
 from tests.orders.test_payments import event_for
 

@@ -17,7 +17,7 @@ from live import events as live_events
 from orders.access import order_link_path
 from orders.models import Order
 from tests.factories import make_product
-from tests.live.conftest import Stream, session_cookie
+from tests.live.streams import Stream, session_cookie
 from tests.orders.conftest import ASYNC, fill_cart, make_shopper, pay, place, signed_webhook
 from tests.orders.test_payments import event_for
 
