@@ -1,6 +1,6 @@
 // Live updates (live/): what htmx's SSE extension does not do by itself.
 // - While the page's stream is open, polls marked data-live-poll pause (the push replaces them); when the
-//   stream fails they run again, so polling stays the fallback.
+//   stream fails, or a re-fetch fails, they run again: polling stays the fallback.
 // - A stream that opens again after a break fires `live-resync` on <body>: elements listening to it
 //   re-fetch what they show, since events sent during the break are lost.
 // - The admin's staff feed ([data-live-staff]): a toast and a counter per new order or failed payment.
@@ -21,10 +21,19 @@
   });
   document.addEventListener("htmx:configRequest", function (evt) {
     var polled = !evt.detail.triggeringEvent && evt.detail.elt.closest("[data-live-poll]");
-    if (polled && document.documentElement.hasAttribute("data-live-open")) {
+    if (polled && !polled.hasAttribute("data-live-retry") && document.documentElement.hasAttribute("data-live-open")) {
       evt.preventDefault();
     }
   });
+  // A re-fetch that failed is not retried by any push: the poll takes over until the element is swapped.
+  function retryByPolling(evt) {
+    var polled = evt.detail.elt && evt.detail.elt.closest("[data-live-poll]");
+    if (polled) {
+      polled.setAttribute("data-live-retry", "");
+    }
+  }
+  document.addEventListener("htmx:responseError", retryByPolling);
+  document.addEventListener("htmx:sendError", retryByPolling);
 
   function staffFeed(feed) {
     var counter = feed.querySelector("[data-live-count]");
