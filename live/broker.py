@@ -164,6 +164,7 @@ class Listener:
         self._started = False
         self._lock = threading.Lock()
         self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
 
     def ensure_started(self) -> None:
         with self._lock:
@@ -171,12 +172,16 @@ class Listener:
                 return
             self._started = True
             self._stop.clear()
-        threading.Thread(target=self._run, name="live-listener", daemon=True).start()
+            self._thread = threading.Thread(target=self._run, name="live-listener", daemon=True)
+            self._thread.start()
 
     def stop(self) -> None:
+        """Close the LISTEN connection (within a second) and wait for the thread to end."""
         self._stop.set()
         with self._lock:
-            self._started = False
+            thread, self._thread, self._started = self._thread, None, False
+        if thread is not None:
+            thread.join(timeout=5)
 
     def _conninfo(self) -> dict:
         params = connections["default"].settings_dict

@@ -14,3 +14,12 @@ def _analytics_buffer_discarded():
 
     recorder.stop()
     recorder.discard()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_listener_stopped(django_db_setup):
+    """live: the test process's LISTEN connection (PostgreSQL) closes before the test database is dropped."""
+    yield
+    from live.broker import listener
+
+    listener.stop()
