@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-analytics bench-catalog scaleout migrate demo clean
+.PHONY: run test lint format bench bench-analytics bench-catalog bench-live live scaleout migrate demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -51,6 +51,17 @@ bench-analytics: $(VENV)/.dev
 # catalog: list and search at 1,000 and 100,000 products, cache on and off, on PostgreSQL (bench/catalog_scale.py).
 bench-catalog: $(VENV)/.dev
 	$(PY) bench/catalog_scale.py $(BENCH_ARGS)
+
+# live updates: the ASGI server of the /live/ event streams (uvicorn workers under gunicorn), beside the
+# WSGI one; the proxy sends /live/ here (docs/live.md). LIVE_BIND picks its address.
+LIVE_BIND ?= 127.0.0.1:8001
+live: $(VENV)/.runtime
+	GUNICORN_APP=shop.asgi:application GUNICORN_WORKER_CLASS=uvicorn_worker.UvicornWorker \
+	GUNICORN_BIND=$(LIVE_BIND) $(VENV)/bin/gunicorn -c gunicorn.conf.py
+
+# live: 1,000 idle streams on one instance, memory per connection (bench/live.py; needs PostgreSQL).
+bench-live: $(VENV)/.dev
+	$(PY) bench/live.py $(BENCH_ARGS)
 
 # The two-instance proof behind haproxy, with faults (bench/scaleout.py); BENCH_ARGS=--ci keeps it short.
 scaleout: $(VENV)/.dev

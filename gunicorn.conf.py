@@ -36,7 +36,9 @@ loglevel = os.environ.get("GUNICORN_LOGLEVEL", "info")
 # The control socket lives under $HOME by default, which is read-only in many containers.
 control_socket_disable = True
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
-wsgi_app = "shop.wsgi"
+# The live streams' server runs the ASGI application with uvicorn workers (`make live`, docs/live.md):
+# GUNICORN_APP=shop.asgi:application GUNICORN_WORKER_CLASS=uvicorn_worker.UvicornWorker.
+wsgi_app = os.environ.get("GUNICORN_APP", "shop.wsgi")
 
 DRAIN_SECONDS = float(os.environ.get("GUNICORN_DRAIN_SECONDS", "5"))
 HEALTH_BIND = os.environ.get("GUNICORN_HEALTH_BIND", "")

@@ -45,7 +45,9 @@ class SessionMiddleware(DjangoSessionMiddleware):
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         session = getattr(request, "session", None)
-        if session is not None and not session.modified and response.status_code != 500:
+        # A response may say it is no activity (a live stream held open): the idle expiry does not slide.
+        active = getattr(response, "session_activity", True)
+        if session is not None and not session.modified and response.status_code != 500 and active:
             session.touch()
         return super().process_response(request, response)
 

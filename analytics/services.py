@@ -67,6 +67,8 @@ def recording_allowed(request: HttpRequest) -> bool:
         return False
     if not consent.analytics_permitted(request):  # the visitor's answer to the cookie notice
         return False
+    if meta.get("HTTP_X_LIVE_REFRESH") == "1":  # a page re-fetching a part after a live event: not a view
+        return False
     user_agent = meta.get("HTTP_USER_AGENT", "")
     return bool(user_agent) and not _BOT_RE.search(user_agent)
 

@@ -21,6 +21,7 @@ from cart.models import Cart, CartLine
 from catalog.models import Product, ProductImage
 from catalog.money import format_money
 from catalog.selectors import catalog_version, category_tree
+from live import events as live_events
 
 CART_COOKIE = "shop_cart"
 TOKEN_MAX_LENGTH = Cart._meta.get_field("token").max_length
@@ -212,6 +213,7 @@ def _touch(cart: Cart, *, removed: CartLine | None = None) -> None:
         removed_price_seen=cart.removed_price_seen,
         updated_at=cart.updated_at,
     )
+    live_events.cart_changed(cart.user_id)
 
 
 def _own_line(cart: Cart, line_id: int) -> CartLine:

@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from analytics.models import EventName
 from analytics.services import event_record_for
+from live import events as live_events
 from notifications.models import Message
 from orders.gateways import gateway_get
 from orders.gateways.base import GatewayError, GatewayPayment, GatewayTimeout
@@ -177,8 +178,12 @@ def _fail(payment: Payment, *, message: str, order: Order | None = None) -> bool
     if not _move(payment, to=Payment.Status.FAILED, message=message):
         return False
     if order is None:
-        order = Order.objects.only("pk", "user_id", "analytics_visitor").get(invoice__id=payment.invoice_id)
+        order = Order.objects.only("pk", "number", "total", "user_id", "analytics_visitor").get(
+            invoice__id=payment.invoice_id
+        )
     _record(order, EventName.PAYMENT_FAILED, payment.amount)
+    live_events.staff_payment_failed(order)
+    live_events.order_changed(order)
     return True
 
 

@@ -20,6 +20,7 @@ from django.utils import timezone
 from cart.models import Cart, CartLine
 from cart.services import cart_clear
 from catalog.selectors import catalog_version, category_tree
+from live import events as live_events
 from notifications.models import Message
 from orders import tasks
 from orders.models import Order, OrderLine, OrderTransition
@@ -215,6 +216,7 @@ def step_create_order(checkout: Checkout) -> None:
         actor=f"{'user' if checkout.user else 'guest'} {email}",
         note="order placed",
     )
+    live_events.staff_order_placed(order)
     cart_clear(checkout.cart)
     checkout.order = order
 

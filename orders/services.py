@@ -19,6 +19,7 @@ from django.db.models.functions import Now
 
 from api import webhooks
 from catalog.models import Product
+from live import events as live_events
 from notifications.models import Message
 from notifications.services import mail_enqueue
 from orders.access import order_link_path
@@ -76,6 +77,7 @@ def order_transition(*, order: Order, to: str, actor: str, note: str = "", **cha
         Order.objects.filter(pk=order.pk).update(status=to, **changes)
         OrderTransition.objects.create(order=order, from_status=current.status, to_status=to, actor=actor, note=note)
         webhooks.order_event(order=order, status=to)
+        live_events.order_changed(order)
     order.status = to
     for name, value in changes.items():
         setattr(order, name, value)
@@ -103,6 +105,7 @@ def stock_reserve(items: Iterable[tuple[int, int]]) -> None:
             name = product.name if product else "A product"
             raise OutOfStock(f"{name}: only {left} left in stock." if left else f"{name} is sold out.")
     webhooks.stock_low_check(items)
+    live_events.stock_changed(product_id for product_id, _ in items)
 
 
 def stock_release(*, order: Order) -> bool:
@@ -110,8 +113,10 @@ def stock_release(*, order: Order) -> bool:
     with transaction.atomic():
         if not Order.objects.filter(pk=order.pk, stock_held=True).update(stock_held=False):
             return False
-        for product_id, quantity in sorted(order.lines.values_list("product_id", "quantity")):
+        released = sorted(order.lines.values_list("product_id", "quantity"))
+        for product_id, quantity in released:
             Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity, updated_at=Now())
+        live_events.stock_changed(product_id for product_id, _ in released)
     order.stock_held = False
     return True
 

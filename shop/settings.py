@@ -486,3 +486,25 @@ CORS_ALLOWED_ORIGINS = env.list("API_CORS_ORIGINS", default=[])
 CORS_URLS_REGEX = r"^/api/.*$"
 CORS_ALLOW_HEADERS = ["authorization", "content-type", "idempotency-key", "if-none-match"]
 CORS_EXPOSE_HEADERS = ["etag", "retry-after", "location"]
+
+# --- Live updates: Server-Sent Events at /live/, fanned out by PostgreSQL NOTIFY (docs/live.md) ------------
+INSTALLED_APPS += ["live"]
+# 0: pages open no push channel and rely on their polling alone.
+LIVE_ENABLED = env.bool("LIVE_ENABLED", default=True)
+# Streams one process keeps open; over it, 429 with Retry-After (the browser backs off and retries).
+LIVE_MAX_CONNECTIONS = env.int("LIVE_MAX_CONNECTIONS", default=2000)
+# Streams one visitor (session, or client address without one) may hold on one process: its tabs.
+LIVE_MAX_PER_VISITOR = env.int("LIVE_MAX_PER_VISITOR", default=8)
+# A stream that sent no event for this many seconds is closed (the page reconnects if it is still open).
+LIVE_IDLE_TIMEOUT = env.int("LIVE_IDLE_TIMEOUT", default=600)
+# A stream ends at its session's expiry and at the latest after this many seconds; then it reconnects
+# with the rights the session still has.
+LIVE_STREAM_MAX_AGE = env.int("LIVE_STREAM_MAX_AGE", default=3600)
+# Seconds between keep-alive comments: finds dead peers, keeps proxies from closing a quiet stream.
+LIVE_HEARTBEAT = env.float("LIVE_HEARTBEAT", default=20.0)
+# Milliseconds the browser waits before reconnecting a stream that ended (the SSE `retry:` field).
+LIVE_RETRY_MS = env.int("LIVE_RETRY_MS", default=2000)
+# Messages a stream may fall behind before it is closed (a slow client never holds anyone else up).
+LIVE_QUEUE_SIZE = env.int("LIVE_QUEUE_SIZE", default=64)
+# Seconds between attempts to get the LISTEN connection back while PostgreSQL is away.
+LIVE_RECONNECT_DELAY = env.float("LIVE_RECONNECT_DELAY", default=0.5)

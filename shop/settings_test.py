@@ -17,3 +17,5 @@ WHITENOISE_AUTOREFRESH = True
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # analytics: no flush thread; tests write buffered events with analytics.services.events_flush().
 ANALYTICS_FLUSH_INTERVAL = 0
+# live: short keep-alives, so a server notices at once that a test closed its stream.
+LIVE_HEARTBEAT = 0.2

@@ -38,6 +38,8 @@ urlpatterns = [
     path("", include("orders.urls")),
     # analytics (issue 8): staff-only usage report
     path("staff/analytics/", include("analytics.urls")),
+    # live updates: the Server-Sent Events stream (live/)
+    path("live/", include("live.urls")),
     path("", include("catalog.urls")),
 ]
 

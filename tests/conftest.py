@@ -26,3 +26,12 @@ def _storefront_chrome_fresh():
     cache.delete(CHROME_CACHE_KEY)
     yield
     cache.delete(CHROME_CACHE_KEY)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _live_listener_stopped(django_db_setup):
+    """live: the test process's LISTEN connection (PostgreSQL) closes before the test database is dropped."""
+    yield
+    from live.broker import listener
+
+    listener.stop()

@@ -81,6 +81,10 @@ class SessionStore(DBStore):
             created + timedelta(seconds=settings.SESSION_MAX_AGE),
         )
 
+    def stored_expiry(self) -> datetime | None:
+        """When the stored row expires unless activity slides it (None before the row exists)."""
+        return self._row.expire_date if self._row else None
+
     def get_expiry_age(self, **kwargs) -> int:
         if kwargs or self.get("_session_expiry"):
             return super().get_expiry_age(**kwargs)

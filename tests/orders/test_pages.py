@@ -300,7 +300,7 @@ def test_status_fragment_polls_while_pending_and_stops_at_a_terminal_state(clien
     fragment = client.get(f"/orders/{order.number}/", headers=HTMX)
     body = fragment.content.decode()
     assert "<html" not in body
-    assert 'hx-trigger="every 2s"' in body
+    assert 'hx-trigger="every 2s, ' in body  # polls (live pushes pause it while their stream is open)
     assert "HX-Request" in fragment["Vary"]
     order_cancel(order=order, actor="test")
     body = client.get(f"/orders/{order.number}/", headers=HTMX).content.decode()
