@@ -1,6 +1,6 @@
 """The Nu Html Checker (vnu.jar from the npm package `vnu-jar`, pinned in package.json) finds no error.
 
-htmx's `hx-*` attributes are reported apart: the checker knows no custom attributes without `data-`.
+htmx's `hx-*` (and its SSE extension's `sse-*`) attributes are reported apart: the checker knows no custom attributes without `data-`.
 """
 
 import json
@@ -36,7 +36,8 @@ KNOWN = {"Duplicate attribute “type”."}
 
 
 def _is_htmx(message: dict) -> bool:
-    return "“hx-" in message.get("message", "")
+    text = message.get("message", "")
+    return "“hx-" in text or "“sse-" in text  # htmx and its SSE extension (live updates)
 
 
 @pytest.mark.django_db
