@@ -68,16 +68,26 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The product page; `?variant=` or `?option-<id>=<value id>` pick a variant (a plain GET form).
+
+    htmx gets the product block alone (price, stock, gallery, add button of the chosen variant).
+    """
     version = selectors.catalog_version()
     tree = selectors.category_tree(version)
     product = selectors.product_get_visible(tree, slug, version)
+    choice = selectors.variant_choose(product, version, request.GET)
     ctx = {
         "version": version,
         "product": product,
+        "choice": choice,
+        "selected": choice.selected,
         "breadcrumbs": [*tree.ancestors(product.category), product.category],
         # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
-        "images": lambda: selectors.product_images(product),
+        "images": lambda: selectors.product_images(product, choice.selected),
         "related": lambda: selectors.product_related(tree, product),
     }
     event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
-    return render(request, "catalog/product_detail.html", ctx)
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "catalog/product_detail.html#product" if partial else "catalog/product_detail.html", ctx)
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.money import format_money
 
 register = template.Library()
@@ -22,8 +22,11 @@ def money_in(amount: Decimal, currency: str) -> str:
 
 
 @register.filter
-def stock_label(product: Product) -> str:
-    """What a shopper needs to know about stock: out, only a few left, or in stock."""
+def stock_label(product: Product | ProductVariant) -> str:
+    """What a shopper needs to know about stock: out, only a few left, or in stock.
+
+    A variant's own stock, or a product's `stock` over its variants (catalog.selectors.with_variant_summary).
+    """
     if not product.in_stock:
         return "Out of stock"
     if product.low_stock:
@@ -35,3 +38,9 @@ def stock_label(product: Product) -> str:
 def page_query(params, number: int) -> str:
     """The list's query string for another page of the same results."""
     return params.query(page=number)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """`mapping[key]` in a template (the option pickers' chosen values); None when absent."""
+    return mapping.get(key)

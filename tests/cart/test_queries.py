@@ -5,9 +5,9 @@ from django.core.cache import cache
 from django.test import Client
 
 from cart.models import Cart, CartLine
-from catalog.models import Product, ProductImage
+from catalog.models import ProductImage, ProductVariant
 from tests.cart.conftest import login
-from tests.factories import make_category, make_products
+from tests.factories import default_variant, make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(params=[1, 50])
 def products(request):
     products = make_products(request.param, category=make_category())
-    Product.objects.filter(pk__in=[p.pk for p in products]).update(stock=20)
+    ProductVariant.objects.filter(product_id__in=[p.pk for p in products]).update(stock=20)
     ProductImage.objects.bulk_create(
         [
             ProductImage(product=p, image="x.png", thumbnail="x.webp", display="y.webp", is_primary=True)
@@ -26,7 +26,9 @@ def products(request):
 
 
 def fill(cart, products):
-    CartLine.objects.bulk_create([CartLine(cart=cart, product=p, quantity=2, price_seen=p.price) for p in products])
+    CartLine.objects.bulk_create(
+        [CartLine(cart=cart, product=p, variant=default_variant(p), quantity=2, price_seen=p.price) for p in products]
+    )
 
 
 @pytest.fixture

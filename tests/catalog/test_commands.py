@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Category, Product, ProductImage
-from tests.factories import make_category, make_product
+from catalog.models import Category, Product, ProductImage, ProductVariant
+from tests.factories import make_category, make_product, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,8 @@ def test_import_creates_and_updates_by_sku(tmp_path, home):
 
     assert "1 created, 1 updated, 0 skipped" in out
     lamp = Product.objects.get(sku="A-1")
-    assert (lamp.name, lamp.price, lamp.stock) == ("Desk Lamp", Decimal("19.90"), 3)
+    assert (lamp.name, lamp.price, stock_of(lamp)) == ("Desk Lamp", Decimal("19.90"), 3)
+    assert list(lamp.variants.values_list("sku", flat=True)) == ["A-1"]
     assert Product.objects.get(sku="B-2").slug == "kettle"
 
 
@@ -121,8 +122,8 @@ def test_export_round_trips_through_import(tmp_path, home):
     call_command("export_products", str(path), stdout=StringIO())
     first = path.read_bytes()
     before = list(
-        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
-    )
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "description", "is_archived")
+    ) + list(ProductVariant.objects.order_by("sku").values("sku", "product_id", "stock", "price_override", "label"))
 
     out, _ = run_import(tmp_path, first)
     call_command("export_products", str(path), stdout=StringIO())
@@ -130,8 +131,8 @@ def test_export_round_trips_through_import(tmp_path, home):
     assert "0 created, 2 updated, 0 skipped" in out
     assert path.read_bytes() == first
     after = list(
-        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
-    )
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "description", "is_archived")
+    ) + list(ProductVariant.objects.order_by("sku").values("sku", "product_id", "stock", "price_override", "label"))
     assert after == before
 
 
@@ -139,14 +140,14 @@ def test_seed_demo_is_idempotent_and_makes_images(settings):
     call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
     call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
 
-    assert Product.objects.count() == 30
-    assert ProductImage.objects.filter(is_primary=True).count() == 30
+    assert Product.objects.filter(sku__startswith="DEMO-").count() == 30
+    assert ProductImage.objects.filter(is_primary=True, product__sku__startswith="DEMO-").count() == 30
     assert Category.objects.filter(parent__isnull=True).exists()
     image = ProductImage.objects.first()
     assert (settings.MEDIA_ROOT / image.thumbnail.name).exists()
 
     call_command("seed_demo", "--products", "40", stdout=StringIO(), stderr=StringIO())
-    assert Product.objects.count() == 40
+    assert Product.objects.filter(sku__startswith="DEMO-").count() == 40
 
 
 def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():
