@@ -5,9 +5,17 @@ from django.contrib.admin.models import LogEntry
 from django.contrib.auth.models import Permission
 
 from accounts.models import User
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, ProductVariant
 from tests.catalog.test_storefront import names
-from tests.factories import default_variant, image_upload, make_category, make_product, stock_of
+from tests.factories import (
+    default_variant,
+    image_upload,
+    make_category,
+    make_product,
+    make_product_type,
+    make_variant,
+    stock_of,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -218,3 +226,60 @@ def test_category_admin_has_prepopulated_slug(client):
     make_category("Home")
 
     assert b"prepopulated" in client.get("/admin/catalog/category/add/").content
+
+
+@pytest.mark.parametrize("count", [5, 50])
+def test_the_change_page_of_a_product_with_many_variants_costs_no_query_per_variant(
+    client, staff, count, django_assert_max_num_queries
+):
+    product_type = make_product_type("Tee", {"Size": [f"S{i}" for i in range(50)]})
+    product = make_product("Tee", product_type=product_type)
+    for i in range(1, count):
+        make_variant(product, f"S{i}")
+
+    with django_assert_max_num_queries(25):
+        response = client.get(f"/admin/catalog/product/{product.pk}/change/")
+
+    assert response.status_code == 200
+    assert response.content.decode().count('name="variants-') > count
+
+
+def test_a_product_with_50_variants_saves_from_its_change_page(client, staff):
+    product_type = make_product_type("Tee", {"Size": [f"S{i}" for i in range(50)]})
+    product = make_product("Tee", product_type=product_type)
+    for i in range(1, 50):
+        make_variant(product, f"S{i}")
+
+    response = client.post(f"/admin/catalog/product/{product.pk}/change/", change_form(product, price="9.00"))
+
+    assert response.status_code == 302
+    assert product.variants.count() == 50
+    assert product.variants.exclude(label="").count() == 49  # the default variant has no option value
+
+
+def test_bulk_price_and_stock_change_across_variants(client, staff):
+    product_type = make_product_type("Tee", {"Size": ["S", "M", "L"]})
+    product = make_product("Tee", product_type=product_type, price=Decimal("10.00"))
+    variants = [make_variant(product, size, stock=2) for size in ("S", "M", "L")]
+    chosen = [str(v.pk) for v in variants[:2]]
+    url = "/admin/catalog/productvariant/"
+
+    form = client.post(url, {"action": "bulk_change", "_selected_action": chosen})
+    assert form.status_code == 200
+    assert "2 variants selected" in form.content.decode()
+
+    bad = client.post(
+        url, {"action": "bulk_change", "_selected_action": chosen, "apply": "1", "stock": "1", "stock_delta": "3"}
+    )
+    assert bad.status_code == 400
+    assert "not both" in bad.content.decode()
+
+    done = client.post(
+        url, {"action": "bulk_change", "_selected_action": chosen, "apply": "1", "price": "12.00", "stock_delta": "-5"}
+    )
+    assert done.status_code == 302
+    rows = dict(ProductVariant.objects.filter(product=product).exclude(label="").values_list("label", "price_override"))
+    assert rows == {"S": Decimal("12.00"), "M": Decimal("12.00"), "L": None}
+    assert list(
+        ProductVariant.objects.filter(product=product, label__in=["S", "M"]).values_list("stock", flat=True)
+    ) == [0, 0]

@@ -5,7 +5,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from catalog.models import Category, Product, ProductImage, ProductVariant
-from tests.factories import make_category, make_product, stock_of
+from tests.factories import make_category, make_product, make_product_type, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,74 @@ def test_skip_invalid_does_not_rescue_a_file_with_a_wrong_header(tmp_path, home)
     err = failing_import(tmp_path, "sku,title\nA-1,Lamp\n", "--skip-invalid")
 
     assert "wrong header" in err
+
+
+VARIANT_HEADER = "sku,product_sku,name,slug,category,product_type,options,price,variant_price,stock,weight_grams\n"
+
+
+@pytest.fixture
+def tee_type(db):
+    return make_product_type("Tee", {"Size": ["S", "M"], "Colour": ["Blue"]})
+
+
+def test_rows_of_one_product_sku_become_its_variants_with_options(tmp_path, home, tee_type):
+    rows = (
+        f"T-S,TEE,Tee,tee,home,{tee_type.slug},Size=S; Colour=Blue,20,,4,150\n"
+        f"T-M,TEE,Tee,tee,home,{tee_type.slug},Size=M; Colour=Blue,20,22.50,0,160\n"
+        f"T-L,TEE,Tee,tee,home,{tee_type.slug},Size=L; Colour=Blue,20,,1,\n"
+    )
+
+    out, _ = run_import(tmp_path, VARIANT_HEADER + rows)
+
+    assert "3 created, 0 updated, 0 skipped" in out
+    tee = Product.objects.get(sku="TEE")
+    variants = list(tee.variants.order_by("sku").values_list("sku", "label", "price_override", "stock", "weight_grams"))
+    assert variants == [
+        ("T-L", "L / Blue", None, 1, None),
+        ("T-M", "M / Blue", Decimal("22.50"), 0, 160),
+        ("T-S", "S / Blue", None, 4, 150),
+    ]
+    assert tee_type.options.get(name="Size").values.filter(value="L").exists()  # a new value joins the type
+
+
+def test_a_multi_variant_export_round_trips_unchanged(tmp_path, home, tee_type):
+    rows = (
+        f"T-S,TEE,Tee,tee,home,{tee_type.slug},Size=S; Colour=Blue,20,,4,150\n"
+        f"T-M,TEE,Tee,tee,home,{tee_type.slug},Size=M; Colour=Blue,20,22.50,0,160\n"
+    )
+    run_import(tmp_path, VARIANT_HEADER + rows)
+    make_product("Mug", sku="MUG", category=home, stock=3)
+    path = tmp_path / "out.csv"
+    call_command("export_products", str(path), stdout=StringIO())
+    first = path.read_bytes()
+    assert first.decode().count("\n") == 4  # the header, two tee variants, the mug
+
+    out, _ = run_import(tmp_path, first)
+    call_command("export_products", str(path), stdout=StringIO())
+
+    assert "0 created, 3 updated, 0 skipped" in out
+    assert path.read_bytes() == first
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,,1,\nT-M,TEE,Other,tee,home,{t},Size=M,20,,1,\n", "line 3: name differ"),
+        ("T-S,TEE,Tee,tee,home,nosuch,Size=S,20,,1,\n", "line 2: unknown product type 'nosuch'"),
+        ("T-S,TEE,Tee,tee,home,,Size=S,20,,1,\n", "line 2: options need a product_type"),
+        ("T-S,TEE,Tee,tee,home,{t},Size,20,,1,\n", "line 2: bad option 'Size'"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S; Size=M,20,,1,\n", "line 2: option 'Size' is given twice"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,-1,1,\n", "line 2: bad variant_price"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,,1,heavy\n", "line 2: bad weight_grams 'heavy'"),
+    ],
+)
+def test_bad_variant_rows_are_reported_and_nothing_is_applied(tmp_path, home, tee_type, rows, message):
+    err = failing_import(tmp_path, VARIANT_HEADER + rows.format(t=tee_type.slug))
+    assert message in err
+    assert not Product.objects.filter(sku="TEE").exists()
+
+
+def test_a_variant_sku_of_another_product_is_refused(tmp_path, home, tee_type):
+    make_product("Mug", sku="MUG", category=home)
+    err = failing_import(tmp_path, VARIANT_HEADER + f"MUG,TEE,Tee,tee,home,{tee_type.slug},Size=S,20,,1,\n")
+    assert "line 2: SKU 'MUG' is a variant of product 'MUG'" in err
