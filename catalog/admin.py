@@ -9,7 +9,18 @@ from django.http import HttpRequest
 from django.template.response import TemplateResponse
 
 from catalog import services
-from catalog.models import Category, Option, OptionValue, Product, ProductImage, ProductType, ProductVariant
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductType,
+    ProductVariant,
+)
 
 
 @admin.register(Category)
@@ -29,12 +40,58 @@ class OptionInline(admin.TabularInline):
     show_change_link = True
 
 
+class AttributeInline(admin.TabularInline):
+    model = Attribute
+    fields = ["name", "kind", "unit", "is_facetable", "position"]
+    extra = 1
+    show_change_link = True  # a choice attribute's choices are edited on its own page
+
+
 @admin.register(ProductType)
 class ProductTypeAdmin(admin.ModelAdmin):
     list_display = ["name", "slug"]
     search_fields = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    inlines = [OptionInline]
+    inlines = [OptionInline, AttributeInline]
+
+
+class AttributeChoiceInline(admin.TabularInline):
+    model = AttributeChoice
+    fields = ["value", "position"]
+    extra = 3
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "product_type", "kind", "unit", "is_facetable"]
+    list_select_related = ["product_type"]
+    list_filter = ["product_type", "kind", "is_facetable"]
+    search_fields = ["name"]
+    inlines = [AttributeChoiceInline]
+
+
+@admin.register(AttributeChoice)
+class AttributeChoiceAdmin(admin.ModelAdmin):
+    """Exists for the products' value lookups; choices are edited on their attribute."""
+
+    search_fields = ["value", "attribute__name"]
+    list_display = ["value", "attribute"]
+    list_select_related = ["attribute"]
+
+    def get_model_perms(self, request):
+        return {}
+
+
+class ProductAttributeValueInline(admin.TabularInline):
+    """The specification: one row per attribute, the value in the column of its kind."""
+
+    model = ProductAttributeValue
+    fields = ["attribute", "value_text", "value_number", "value_choice", "value_bool"]
+    raw_id_fields = ["attribute", "value_choice"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attribute", "value_choice")
 
 
 class OptionValueInline(admin.TabularInline):
@@ -137,7 +194,7 @@ class ProductAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
-    inlines = [ProductVariantInline, ProductImageInline]
+    inlines = [ProductVariantInline, ProductAttributeValueInline, ProductImageInline]
     actions = ["archive", "restore"]
     list_per_page = 50
 

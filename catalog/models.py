@@ -89,6 +89,50 @@ class OptionValue(models.Model):
         return self.value
 
 
+class Attribute(models.Model):
+    """A typed property of a product type's products ("Material": text, "Wattage": number in W), shown in the
+    specification table; a facetable choice or yes/no attribute also filters the storefront lists."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "text"
+        NUMBER = "number", "number"
+        CHOICE = "choice", "choice"
+        BOOLEAN = "boolean", "yes / no"
+
+    product_type = models.ForeignKey(ProductType, related_name="attributes", on_delete=models.CASCADE)
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    unit = models.CharField(max_length=20, blank=True, help_text="Numbers only: “W”, “cm”, “kg”.")
+    is_facetable = models.BooleanField(
+        "filter by", default=False, help_text="Choice and yes/no attributes can filter the product lists."
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["product_type", "name"], name="catalog_attribute_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class AttributeChoice(models.Model):
+    """One allowed value of a choice attribute ("Cotton", "Linen")."""
+
+    attribute = models.ForeignKey(Attribute, related_name="choices", on_delete=models.CASCADE)
+    value = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "value"], name="catalog_attributechoice_unique_value")
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class Product(models.Model):
     """Something we sell. "Deleting" a product archives it: orders keep pointing at it."""
 
@@ -244,3 +288,61 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or f"Image of {self.product_id}"
+
+
+class ProductAttributeValue(models.Model):
+    """A product's value of one attribute, in the column of the attribute's kind."""
+
+    product = models.ForeignKey(Product, related_name="attribute_values", on_delete=models.CASCADE)
+    attribute = models.ForeignKey(Attribute, related_name="product_values", on_delete=models.CASCADE)
+    value_text = models.CharField("text", max_length=200, blank=True)
+    value_number = models.DecimalField("number", max_digits=12, decimal_places=3, null=True, blank=True)
+    value_choice = models.ForeignKey(
+        AttributeChoice, null=True, blank=True, related_name="product_values", on_delete=models.PROTECT
+    )
+    value_bool = models.BooleanField("yes / no", null=True, blank=True)
+
+    class Meta:
+        ordering = ["attribute__position", "attribute_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], name="catalog_attrvalue_one_per_product"),
+        ]
+        indexes = [
+            models.Index(fields=["attribute", "value_choice"], name="catalog_attrvalue_choice"),
+            models.Index(fields=["attribute", "value_bool"], name="catalog_attrvalue_bool"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute_id}: {self.display}"
+
+    def clean(self) -> None:
+        kind = self.attribute.kind if self.attribute_id else None
+        filled = {
+            Attribute.Kind.TEXT: bool(self.value_text),
+            Attribute.Kind.NUMBER: self.value_number is not None,
+            Attribute.Kind.CHOICE: self.value_choice_id is not None,
+            Attribute.Kind.BOOLEAN: self.value_bool is not None,
+        }
+        if kind is None:
+            return
+        if not filled[kind]:
+            raise ValidationError(
+                f"“{self.attribute.name}” is a {self.attribute.get_kind_display()} attribute: fill in that value."
+            )
+        if any(v for k, v in filled.items() if k != kind):
+            raise ValidationError(f"“{self.attribute.name}” takes only a {self.attribute.get_kind_display()} value.")
+        if kind == Attribute.Kind.CHOICE and self.value_choice.attribute_id != self.attribute_id:
+            raise ValidationError({"value_choice": f"Not a choice of “{self.attribute.name}”."})
+
+    @property
+    def display(self) -> str:
+        """The value as the specification table shows it (needs `attribute` and `value_choice` loaded)."""
+        kind = self.attribute.kind
+        if kind == Attribute.Kind.NUMBER and self.value_number is not None:
+            number = f"{self.value_number.normalize():f}"
+            return f"{number} {self.attribute.unit}".strip()
+        if kind == Attribute.Kind.CHOICE:
+            return self.value_choice.value if self.value_choice_id else ""
+        if kind == Attribute.Kind.BOOLEAN:
+            return "" if self.value_bool is None else ("Yes" if self.value_bool else "No")
+        return self.value_text

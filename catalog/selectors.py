@@ -29,7 +29,15 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from catalog.models import Category, Option, OptionValue, Product, ProductImage, ProductVariant
+from catalog.models import (
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductVariant,
+)
 
 SEARCH_CONFIG = "english"
 # Name weighs more than description. Migration 0002 indexes exactly this expression (GIN).
@@ -407,6 +415,21 @@ def _int_or_none(value) -> int | None:
     except (TypeError, ValueError):
         return None
     return number if 0 < number < 2**63 else None
+
+
+def product_specs(product: Product) -> list[tuple[str, str]]:
+    """The specification table: (attribute, value as shown), in the type's attribute order.
+
+    One query; none for a product without a type (attributes belong to types).
+    """
+    if product.product_type_id is None:
+        return []
+    values = (
+        ProductAttributeValue.objects.filter(product_id=product.pk)
+        .select_related("attribute", "value_choice")
+        .order_by("attribute__position", "attribute_id")
+    )
+    return [(v.attribute.name, v.display) for v in values if v.display]
 
 
 def product_images(product: Product, variant: ProductVariant | None = None) -> list[ProductImage]:

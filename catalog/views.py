@@ -84,6 +84,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "breadcrumbs": [*tree.ancestors(product.category), product.category],
         # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
         "images": lambda: selectors.product_images(product, choice.selected),
+        "specs": lambda: selectors.product_specs(product),
         "related": lambda: selectors.product_related(tree, product),
     }
     event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
