@@ -5,6 +5,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
@@ -227,13 +228,37 @@ class ProductListParams:
     in_stock: bool = False
     per_page: int = 20
     page: int = 1
+    # Facets (catalog.facets): option value ids (`o`), attribute choice ids (`a`), a price range.
+    o: tuple[int, ...] = ()
+    a: tuple[int, ...] = ()
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    # What the shopper should know about the filters (ignored values, an impossible range); not in the URL.
+    notices: tuple[str, ...] = ()
 
     def query(self, **changes) -> str:
         """The query string for these parameters (defaults left out), with `changes` applied."""
         values = {**self.__dict__, **changes}
+        values.pop("notices")
         defaults = ProductListParams()
-        pairs = [(k, v) for k, v in values.items() if v != getattr(defaults, k)]
-        return urlencode([(k, "on" if v is True else v) for k, v in pairs])
+        pairs = []
+        for k, v in values.items():
+            if v == getattr(defaults, k):
+                continue
+            if isinstance(v, tuple):
+                pairs.extend((k, item) for item in v)
+            else:
+                pairs.append((k, "on" if v is True else v))
+        return urlencode(pairs)
+
+    @property
+    def has_facets(self) -> bool:
+        return bool(self.o or self.a or self.min_price is not None or self.max_price is not None)
+
+    @property
+    def impossible(self) -> bool:
+        """A price range no product can be in (min above max)."""
+        return self.min_price is not None and self.max_price is not None and self.min_price > self.max_price
 
 
 class LazyPage:
@@ -250,15 +275,19 @@ class LazyPage:
         return Paginator(self._build(), self._per_page).get_page(self._number)
 
 
-def product_list(tree: CategoryTree, params: ProductListParams, category: Category | None = None) -> LazyPage:
-    """The storefront list: category (with its subcategories), search, in-stock filter, sort, page."""
+def product_list(
+    tree: CategoryTree, params: ProductListParams, category: Category | None = None, version: str | None = None
+) -> LazyPage:
+    """The storefront list: category (with its subcategories), search, facets (availability, price, options,
+    attributes), sort, page."""
 
     def build() -> QuerySet[Product]:
+        from catalog import facets
+
         queryset = product_visible(tree).select_related("category")
         if category is not None:
             queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
-        if params.in_stock:
-            queryset = queryset.filter(in_stock_filter())
+        queryset = facets.facets_filter(queryset, params, facets.facet_definitions(version or catalog_version()))
         if params.q:
             queryset = product_search(queryset, params.q)
             if params.sort != DEFAULT_SORT:

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed
-from catalog import selectors
+from catalog import facets, selectors
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
@@ -44,7 +44,8 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         current = tree.get(category)
         if current is None or not tree.is_visible(current):
             raise Http404("No such category.")
-    params = list_params(request.GET, tree.visible_slugs())
+    definitions = facets.facet_definitions(version)
+    params = facets.facets_clean(list_params(request.GET, tree.visible_slugs()), definitions)
     current_filter = tree.get(params.category) if current is None and params.category else current
     ctx = {
         # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
@@ -54,7 +55,11 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
-        "products": selectors.product_list(tree, params, category=current_filter),
+        "products": selectors.product_list(tree, params, category=current_filter, version=version),
+        # Counted only when the template renders it, like the products.
+        "facets": lambda: facets.facets_count(
+            tree, params, current_filter, definitions, category_page=current is not None
+        ),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"

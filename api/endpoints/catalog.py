@@ -96,7 +96,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     if filters.category and (category is None or not tree.is_visible(category)):
         raise ApiProblem(404, f"No category {filters.category!r}.")
     params = list_params(filters.model_dump(), tree.visible_slugs())
-    page = product_list(tree, params, category).page
+    page = product_list(tree, params, category, version=version).page
     prefetch_related_objects(page.object_list, "variants")
     response["ETag"] = tag
     patch_vary_headers(response, ["Authorization"])

@@ -111,7 +111,7 @@ def test_product_list_sql_is_constant_in_page_size(anon, category, django_assert
     make_products(30, category=category)
     anon.get("/products/")  # the category tree is cached per catalog version
     # catalog version, count, page, primary images
-    with django_assert_num_queries(5):  # version, categories, count, page, the page's variants
+    with django_assert_num_queries(5):  # version, count, page, primary images, the page's variants
         assert len(anon.get(f"/products/?per_page={per_page}").json()["items"]) == per_page
 
 

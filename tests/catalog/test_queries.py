@@ -7,8 +7,9 @@ from tests.factories import make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
-# Cold cache: catalog version, categories, count, page, primary images.
-LIST_QUERIES = 5
+# Cold cache: catalog version, categories, facet definitions (options, attribute choices), count, page,
+# primary images, category counts, in-stock count. (No product types here: no option or attribute counts.)
+LIST_QUERIES = 9
 
 
 @pytest.fixture(params=[10, 1000])
