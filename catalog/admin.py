@@ -189,11 +189,13 @@ class ProductAdmin(admin.ModelAdmin):
         "price",
         "description",
         "is_featured",
+        "related_products",
         "is_archived",
         "archived_at",
         "created_at",
         "updated_at",
     ]
+    autocomplete_fields = ["related_products"]
     inlines = [ProductVariantInline, ProductAttributeValueInline, ProductImageInline]
     actions = ["archive", "restore"]
     list_per_page = 50

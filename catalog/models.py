@@ -155,6 +155,13 @@ class Product(models.Model):
         "archived", default=False, help_text="Archived products are hidden from the storefront but kept for orders."
     )
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    related_products = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="picked_by",
+        help_text="Staff picks shown first under “You may also like”; the same category fills the rest.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

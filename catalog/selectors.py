@@ -473,9 +473,56 @@ def product_images(product: Product, variant: ProductVariant | None = None) -> l
 
 
 def product_related(tree: CategoryTree, product: Product, limit: int = 4) -> QuerySet[Product]:
-    """Other visible products of the same category, newest first."""
-    queryset = product_visible(tree).filter(category_id=product.category_id).exclude(pk=product.pk)
-    return _with_primary_image(with_variant_summary(queryset.order_by("-created_at", "-pk")))[:limit]
+    """Staff picks first, then other visible products of the same category, newest first (one query + images)."""
+    picks = Product.related_products.through.objects.filter(from_product_id=product.pk, to_product_id=OuterRef("pk"))
+    queryset = (
+        product_visible(tree)
+        .filter(Q(category_id=product.category_id) | Q(Exists(picks)))
+        .exclude(pk=product.pk)
+        .annotate(picked=Exists(picks))
+        .order_by("-picked", "-created_at", "-pk")
+    )
+    return _with_primary_image(with_variant_summary(queryset))[:limit]
+
+
+def product_also_bought(tree: CategoryTree, product: Product, limit: int = 4) -> list[Product]:
+    """What the orders that hold this product held besides, most often ordered together first.
+
+    Two queries (the ranking, the products) + their images; the ranking runs over order lines by product.
+    """
+    from orders.models import OrderLine
+
+    orders = OrderLine.objects.filter(product_id=product.pk).values("order_id")
+    ranked = list(
+        OrderLine.objects.filter(order_id__in=orders)
+        .exclude(product_id=product.pk)
+        .values("product_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by("-n", "product_id")
+        .values_list("product_id", flat=True)[: limit * 3]
+    )
+    if not ranked:
+        return []
+    found = {p.pk: p for p in _with_primary_image(with_variant_summary(product_visible(tree).filter(pk__in=ranked)))}
+    return [found[pk] for pk in ranked if pk in found][:limit]
+
+
+RECENT_COOKIE = "shop_recent"
+RECENT_MAX = 8
+
+
+def recently_viewed_ids(request) -> list[int]:
+    """The visitor's recently viewed product ids, newest first, from a signed cookie (no query)."""
+    raw = request.get_signed_cookie(RECENT_COOKIE, default="", salt="catalog.recent")
+    return [int(part) for part in raw.split(".") if part.isdigit() and 0 < int(part) < 2**63][:RECENT_MAX]
+
+
+def recently_viewed(tree: CategoryTree, ids: list[int]) -> list[Product]:
+    """Those products still visible, in the order viewed; no query at all for an empty list."""
+    if not ids:
+        return []
+    found = {p.pk: p for p in _with_primary_image(with_variant_summary(product_visible(tree).filter(pk__in=ids)))}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def product_featured(tree: CategoryTree, limit: int = 8) -> QuerySet[Product]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import PurePath
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.validators import validate_slug
@@ -588,3 +589,22 @@ def variant_payload(variant: ProductVariant, product: Product | None = None) -> 
     product = product or variant.product
     price = variant.price_override if variant.price_override is not None else product.price
     return {"id": variant.pk, "sku": variant.sku, "label": variant.label, "price": str(price), "stock": variant.stock}
+
+
+# --- Recently viewed -----------------------------------------------------------------------------
+
+
+def recently_viewed_push(response, ids: list[int], product_id: int) -> None:
+    """Put `product_id` first in the visitor's recently viewed cookie (signed, a year, at most RECENT_MAX)."""
+    from catalog.selectors import RECENT_COOKIE, RECENT_MAX
+
+    newest = [product_id, *(pk for pk in ids if pk != product_id)][:RECENT_MAX]
+    response.set_signed_cookie(
+        RECENT_COOKIE,
+        ".".join(map(str, newest)),
+        salt="catalog.recent",
+        max_age=365 * 24 * 3600,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )

@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed
-from catalog import facets, selectors
+from catalog import facets, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
@@ -81,6 +81,7 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     tree = selectors.category_tree(version)
     product = selectors.product_get_visible(tree, slug, version)
     choice = selectors.variant_choose(product, version, request.GET)
+    recent = selectors.recently_viewed_ids(request)
     ctx = {
         "version": version,
         "product": product,
@@ -91,9 +92,14 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "images": lambda: selectors.product_images(product, choice.selected),
         "specs": lambda: selectors.product_specs(product),
         "related": lambda: selectors.product_related(tree, product),
+        "also_bought": lambda: selectors.product_also_bought(tree, product),
+        # Per visitor, so outside the shared cache; no query when the visitor has seen nothing else yet.
+        "recent": selectors.recently_viewed(tree, [pk for pk in recent if pk != product.pk]),
     }
     event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
     partial = request.htmx and not request.htmx.history_restore_request
     response = render(request, "catalog/product_detail.html#product" if partial else "catalog/product_detail.html", ctx)
     patch_vary_headers(response, ["HX-Request"])
+    if not partial:
+        services.recently_viewed_push(response, recent, product.pk)
     return response

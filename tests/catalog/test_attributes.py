@@ -64,7 +64,7 @@ def test_a_choice_of_another_attribute_is_refused(lamp):
 
 def test_a_product_without_a_type_has_no_table_and_no_query_for_it(client, db, django_assert_num_queries):
     mug = make_product("Mug")
-    # version, categories, product, variants, images, related
-    with django_assert_num_queries(6):
+    # version, categories, product, variants, images, related, also bought
+    with django_assert_num_queries(7):
         page = client.get(f"/products/{mug.slug}/").content.decode()
     assert "specs" not in page

@@ -51,8 +51,8 @@ def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num
 
 def test_product_detail_makes_a_constant_number_of_queries(client, shop, django_assert_num_queries):
     cache.clear()
-    # version, categories, product, variants, images, related, related images
-    with django_assert_num_queries(7):
+    # version, categories, product, variants, images, related, related images, also bought
+    with django_assert_num_queries(8):
         assert client.get(f"/products/{shop[0].slug}/").status_code == 200
 
 
