@@ -211,8 +211,9 @@ STOCKS = [0, 1, 2, 3, 5, 8, 12, 25, 40, 100]
 def _product(i: int, leaves: list[Category], values: dict) -> Product:
     rng = random.Random(i)
     category = leaves[i % len(leaves)]
+    adjective = rng.choice(ADJECTIVES)  # drawn first: the demo names stay what they were
     noun = rng.choice(NOUNS[category.name])
-    kind = f"{rng.choice(ADJECTIVES)} {noun}"
+    kind = f"{adjective} {noun}"
     name = f"{kind} {i}"
     return Product(
         product_type=values["Lamp"]["__type__"] if noun == "Lamp" else None,
