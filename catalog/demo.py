@@ -17,7 +17,18 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from PIL import Image, ImageDraw
 
-from catalog.models import Category, Option, OptionValue, Product, ProductImage, ProductType, ProductVariant
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductType,
+    ProductVariant,
+)
 from catalog.money import money
 from catalog.services import DISPLAY_SIZE, THUMBNAIL_SIZE, _encode
 
@@ -45,6 +56,19 @@ TYPES = {
     "T-shirt": {"Size": ["XS", "S", "M", "L", "XL"], "Colour": ["White", "Black", "Blue", "Red"]},
     "Lamp": {"Wattage": ["40 W", "60 W", "100 W"]},
 }
+# (name, kind, unit, facetable, choices) per type: the specification table and the facets.
+ATTRIBUTES = {
+    "T-shirt": [
+        ("Material", "choice", "", True, ["Cotton", "Organic cotton", "Cotton and linen"]),
+        ("Fit", "choice", "", True, ["Regular", "Slim"]),
+        ("Weight", "number", "g/m²", False, []),
+    ],
+    "Lamp": [
+        ("Colour temperature", "number", "K", False, []),
+        ("Light", "choice", "", True, ["Warm white", "Neutral white"]),
+        ("Dimmable", "boolean", "", False, []),
+    ],
+}
 TEES = ["Organic Cotton Tee", "Everyday Tee", "Heavy Tee", "Striped Tee", "Pocket Tee", "Slim Tee"]
 PALETTE = ["#0b5cad", "#1d6b35", "#8a4b00", "#a4161a", "#5b2a86", "#00707a", "#4a5560", "#b35c00"]
 
@@ -71,6 +95,10 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
                 [_image(p, i, images) for p, i in zip(created, chunk, strict=True)], batch_size=BATCH
             )
             _variants_create([v for p, i in zip(created, chunk, strict=True) for v in _variants(p, i, values)])
+            ProductAttributeValue.objects.bulk_create(
+                [v for p, i in zip(created, chunk, strict=True) if p.product_type_id for v in _specs(p, i, values)],
+                batch_size=BATCH,
+            )
         added += len(chunk)
         if progress:
             progress(len(chunk))
@@ -118,6 +146,39 @@ def _ensure_types() -> dict[str, dict[str, OptionValue]]:
                 )
                 out[type_name][value] = found
         out[type_name]["__type__"] = product_type
+        for position, (name, kind, unit, facetable, choices) in enumerate(ATTRIBUTES[type_name]):
+            attribute, _ = Attribute.objects.get_or_create(
+                product_type=product_type,
+                name=name,
+                defaults={"kind": kind, "unit": unit, "is_facetable": facetable, "position": position},
+            )
+            out[type_name][f"@{name}"] = attribute
+            for choice_position, value in enumerate(choices):
+                choice, _ = AttributeChoice.objects.get_or_create(
+                    attribute=attribute, value=value, defaults={"position": choice_position}
+                )
+                out[type_name][f"@{name}={value}"] = choice
+    return out
+
+
+def _specs(product: Product, seed, values: dict) -> list[ProductAttributeValue]:
+    """Demo values of the product type's attributes."""
+    rng = random.Random(f"specs{seed}")
+    type_name = "T-shirt" if product.sku.startswith("TEE-") else "Lamp"
+    kinds = values[type_name]
+    out = []
+    for name, kind, _unit, _facetable, choices in ATTRIBUTES[type_name]:
+        attribute = kinds[f"@{name}"]
+        value = ProductAttributeValue(product=product, attribute=attribute)
+        if kind == "choice":
+            value.value_choice = kinds[f"@{name}={rng.choice(choices)}"]
+        elif kind == "boolean":
+            value.value_bool = rng.random() < 0.5
+        elif name == "Weight":
+            value.value_number = Decimal(rng.choice([140, 160, 180, 220]))
+        else:
+            value.value_number = Decimal(rng.choice([2700, 3000, 4000]))
+        out.append(value)
     return out
 
 
@@ -146,6 +207,7 @@ def _ensure_tees(values: dict, images: list[tuple[str, str, str]]) -> None:
                 is_featured=n == 1,
             )
             ProductImage.objects.create(product=product, **_image_fields(product, n, images))
+            ProductAttributeValue.objects.bulk_create(_specs(product, n, values))
             variants = []
             for s_pos, size in enumerate(TYPES["T-shirt"]["Size"]):
                 for c_pos, colour in enumerate(TYPES["T-shirt"]["Colour"]):

@@ -240,3 +240,17 @@ def test_a_variant_sku_of_another_product_is_refused(tmp_path, home, tee_type):
     make_product("Mug", sku="MUG", category=home)
     err = failing_import(tmp_path, VARIANT_HEADER + f"MUG,TEE,Tee,tee,home,{tee_type.slug},Size=S,20,,1,\n")
     assert "line 2: SKU 'MUG' is a variant of product 'MUG'" in err
+
+
+def test_seed_demo_makes_types_attributes_and_variants(settings, client):
+    call_command("seed_demo", "--products", "40", stdout=StringIO(), stderr=StringIO())
+
+    tee = Product.objects.get(sku="TEE-000001")
+    assert tee.variants.count() == 20
+    assert Product.objects.get(sku="TEE-000002").variants.count() == 19  # XS in red is not made
+    lamps = Product.objects.filter(product_type__slug="lamp")
+    assert lamps.exists()
+    assert all(lamp.variants.count() == 3 for lamp in lamps)
+    page = client.get(tee.get_absolute_url()).content.decode()
+    assert ">Material</th>" in page
+    assert "(unavailable)" not in page  # the first tee has every combination
