@@ -187,3 +187,11 @@ def test_facet_counts_cost_the_same_queries_whatever_the_catalog_size(client, sh
     with django_assert_num_queries(11):
         response = client.get("/products/", {"o": [shop["S"], shop["Red"]], "a": shop["Cotton"], "in_stock": "on"})
     assert len(names(response)) == min(count, 20)
+
+
+def test_facets_filter_and_count_a_search_result(client, shop):
+    response = client.get("/products/", {"q": "tee", "o": shop["M"], "a": shop["Linen"]})
+
+    assert names(response) == ["Beta Tee"]
+    assert facet(response, "Linen") == (1, True)
+    assert facet(response, "Cotton") == (1, False)
