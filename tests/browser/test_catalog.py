@@ -76,7 +76,7 @@ def test_the_filter_form_works_without_javascript(browser, live_server, shop):
     page.goto(live_server.url + "/products/")
 
     page.get_by_label("Search", exact=True).fill("kettle")
-    page.get_by_role("button", name="Apply").click()
+    page.get_by_role("button", name="Apply", exact=True).click()
 
     expect(page).to_have_url(re.compile(r"q=kettle"))
     expect(page.locator(".product-name")).to_have_text(["Kettle"])

@@ -145,6 +145,11 @@ def change_form(product, **changes):
         "images-INITIAL_FORMS": "0",
         "images-MIN_NUM_FORMS": "0",
         "images-MAX_NUM_FORMS": "1000",
+        # The specification inline (shown to staff who may edit attribute values): left empty.
+        "attribute_values-TOTAL_FORMS": "0",
+        "attribute_values-INITIAL_FORMS": "0",
+        "attribute_values-MIN_NUM_FORMS": "0",
+        "attribute_values-MAX_NUM_FORMS": "1000",
     }
     variants = list(product.variants.order_by("position", "pk")) if product.pk else []
     data.update(
