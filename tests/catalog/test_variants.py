@@ -222,3 +222,24 @@ def test_ordering_a_variant_takes_its_stock_only_and_the_order_line_names_it(tee
     stocks = dict(ProductVariant.objects.filter(product=tee).values_list("sku", "stock"))
     assert stocks == {"TEE-S-BLU": 4, "TEE-M-BLU": 1, "TEE-M-RED": 0}
     assert stock_of(tee) == 5
+
+
+def test_the_gallery_shows_the_chosen_variants_images_first_with_thumbnail_links(client, tee):
+    from catalog.models import ProductImage
+
+    blue_m = ProductVariant.objects.get(sku="TEE-M-BLU")
+    red_m = ProductVariant.objects.get(sku="TEE-M-RED")
+    ProductImage.objects.create(product=tee, image="a.png", thumbnail="a.webp", display="a-d.webp", alt_text="Front")
+    ProductImage.objects.create(
+        product=tee, variant=blue_m, image="b.png", thumbnail="b.webp", display="b-d.webp", alt_text="Blue M"
+    )
+    ProductImage.objects.create(
+        product=tee, variant=red_m, image="c.png", thumbnail="c.webp", display="c-d.webp", alt_text="Red M"
+    )
+
+    page = text(client.get(f"/products/{tee.slug}/", {"variant": blue_m.pk}))
+
+    slides = re.findall(r'<li class="gallery-slide" id="image-(\d)"><img src="[^"]+" alt="([^"]+)"', page)
+    assert slides == [("1", "Blue M"), ("2", "Front")]  # the other variant's image is left out
+    assert '<ul class="gallery-slides" tabindex="0" aria-label="Images of Cotton Tee">' in page
+    assert '<a href="#image-2"><img src="/media/a.webp" alt="Image 2 of 2"' in page
