@@ -24,7 +24,8 @@ class Event(models.Model):
 
     `user_id` is a plain integer (no foreign key): recording never waits on the user table, and
     `analytics.services.events_forget_user` removes a deleted account's events.
-    Typed properties: `query` (search), `count` (search results, cart quantity), `amount` (money).
+    Typed properties: `query` (search), `count` (search results, cart quantity), `amount` (money),
+    `variant_id` (which variant of the product went into or out of the cart).
     """
 
     name = models.CharField(max_length=32, choices=EventName.choices)
@@ -32,6 +33,7 @@ class Event(models.Model):
     user_id = models.BigIntegerField(null=True, blank=True)
     visitor = models.CharField(max_length=32, blank=True)
     object_id = models.BigIntegerField(null=True, blank=True, help_text="Product, order, … depending on the event.")
+    variant_id = models.BigIntegerField(null=True, blank=True, help_text="The product's variant (cart events).")
     query = models.CharField(max_length=100, blank=True)
     count = models.IntegerField(null=True, blank=True)
     amount = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)

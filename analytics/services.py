@@ -39,8 +39,8 @@ _BOT_RE = re.compile(
 # The typed properties each event may carry: prop name -> Event column.
 PROPS: dict[str, dict[str, str]] = {
     EventName.SEARCH: {"query": "query", "results": "count"},
-    EventName.CART_ADD: {"quantity": "count"},
-    EventName.CART_REMOVE: {"quantity": "count"},
+    EventName.CART_ADD: {"quantity": "count", "variant": "variant_id"},
+    EventName.CART_REMOVE: {"quantity": "count", "variant": "variant_id"},
     EventName.CHECKOUT_STARTED: {"amount": "amount"},
     EventName.ORDER_PLACED: {"amount": "amount"},
     EventName.PAYMENT_SUCCEEDED: {"amount": "amount"},

@@ -11,7 +11,7 @@ from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
 
 from accounts.services import AccountError
-from cart.services import CartError, InvalidQuantity, LineNotFound
+from cart.services import CartError, InvalidQuantity, LineNotFound, VariantNotFound
 from catalog.services import CatalogError
 from orders.services import OrderError
 
@@ -43,6 +43,7 @@ def _validation_errors(errors: list[dict]) -> list[dict]:
 # Domain errors raised by the services, by how the API answers them (most specific first).
 DOMAIN_ERRORS: list[tuple[type[Exception], int]] = [
     (LineNotFound, 404),
+    (VariantNotFound, 422),
     (InvalidQuantity, 422),
     (CartError, 409),
     (AccountError, 409),

@@ -103,6 +103,16 @@ class CategoryOut(Schema):
     position: int
 
 
+class VariantOut(Schema):
+    id: int
+    sku: str
+    label: str = Field(description="The option values, “M / Blue”; empty for a product's only variant.")
+    price: Decimal
+    stock: int
+    in_stock: bool
+    weight_grams: int | None
+
+
 class ProductOut(Schema):
     id: int
     name: str
@@ -111,11 +121,12 @@ class ProductOut(Schema):
     description: str
     price: Decimal
     currency: str
-    stock: int
+    stock: int = Field(description="Units over all variants.")
     in_stock: bool
     category_id: int
     is_featured: bool
     is_deleted: bool
+    variants: list[VariantOut]
     thumbnail: str | None
     url: str
     created_at: datetime
@@ -157,6 +168,7 @@ class ProductPage(Schema):
 
 class CartItemIn(In):
     product_id: Id
+    variant_id: Id | None = Field(None, description="Which variant; may be left out when there is only one.")
     quantity: Annotated[int, Field(ge=1, le=1000)] = 1
 
 
@@ -173,7 +185,10 @@ class CartProblem(Schema):
 class CartItemOut(Schema):
     id: int
     product_id: int
+    variant_id: int
+    sku: str
     name: str
+    variant_label: str
     quantity: int
     unit_price: Decimal
     total: Decimal
@@ -183,6 +198,7 @@ class CartItemOut(Schema):
 class CartChangeOut(Schema):
     id: int | None
     product_id: int
+    variant_id: int
     quantity: int
     notice: str
 
@@ -200,7 +216,9 @@ class CartOut(Schema):
 
 class OrderLineOut(Schema):
     product_id: int
+    variant_id: int
     name: str
+    variant_label: str
     sku: str
     unit_price: Decimal
     quantity: int

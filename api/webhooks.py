@@ -156,15 +156,22 @@ def order_event(*, order, status: str) -> None:
 
 
 def stock_low_check(items: list[tuple[int, int]]) -> None:
-    """After stock was taken: products that just fell to the low-stock threshold or below (`stock.low`)."""
-    from catalog.models import LOW_STOCK_THRESHOLD, Product
-    from catalog.services import product_payload
+    """After stock was taken: variants that just fell to the low-stock threshold or below (`stock.low`).
+
+    Each payload is the product's, with the variant that crossed the threshold under `variant`.
+    """
+    from catalog.models import LOW_STOCK_THRESHOLD, ProductVariant
+    from catalog.services import product_payload, variant_payload
 
     taken = dict(items)
     crossed = [
-        product
-        for product in Product.objects.filter(pk__in=taken, stock__lte=LOW_STOCK_THRESHOLD)
-        if product.stock + taken[product.pk] > LOW_STOCK_THRESHOLD
+        variant
+        for variant in ProductVariant.objects.filter(pk__in=taken, stock__lte=LOW_STOCK_THRESHOLD)
+        .select_related("product")
+        .prefetch_related("product__variants")
+        if variant.stock + taken[variant.pk] > LOW_STOCK_THRESHOLD
     ]
     if crossed:
-        events_emit(WebhookEvent.STOCK_LOW, [product_payload(p) for p in crossed])
+        events_emit(
+            WebhookEvent.STOCK_LOW, [{**product_payload(v.product), "variant": variant_payload(v)} for v in crossed]
+        )

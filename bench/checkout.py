@@ -47,7 +47,11 @@ class Browser:
     def fill_checkout(self) -> None:
         _, page = self.get(PRODUCT)
         product_id = re.search(r'name="product" value="(\d+)"', page)[1]
-        self.post("/cart/add/", {"product": product_id, "quantity": "1", "variant": "detail", "next": PRODUCT})
+        variant = re.search(r'name="variant_id" value="(\d+)"', page)  # the variant the page shows
+        choice = {"variant_id": variant[1]} if variant else {}
+        self.post(
+            "/cart/add/", {"product": product_id, **choice, "quantity": "1", "variant": "detail", "next": PRODUCT}
+        )
         address = {"name": "Bench Shopper", "line1": "1 Load Lane", "city": "Berlin", "postcode": "10115"}
         self.post("/checkout/", {"address": "new", "new-country": "DE", **{f"new-{k}": v for k, v in address.items()}})
         self.post("/checkout/shipping/", {"method": "standard"})

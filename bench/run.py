@@ -68,8 +68,8 @@ CART_LINES = 3
 PREPARE = [
     ["migrate", "--noinput"],
     ["collectstatic", "--noinput"],
-    # Catalog (issue 3): idempotent, adds only the demo products still missing.
-    ["seed_demo", "--products", "10000"],
+    # Catalog (issue 3): idempotent, adds only the demo products still missing (BENCH_PRODUCTS, default 10,000).
+    ["seed_demo", "--products", os.environ.get("BENCH_PRODUCTS", "10000")],
     # orders (issue 7): the shopper whose checkout pages are measured.
     ["shell", "-c", "from bench.checkout import prepare; prepare()"],
 ]
@@ -96,7 +96,8 @@ def main() -> int:
     with serve(env, args.workers, "gunicorn.log") as base:
         cookie, shopper_pages = shopper_session(base)
         # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
-        pages = [*PAGES, *((name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages)]
+        pages = [*PAGES, *catalog_pages(env)]
+        pages += [(name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages]
         visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
         for name, path, *request in pages:
             requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
@@ -209,6 +210,34 @@ def server_env(database_url: str) -> dict:
     }
 
 
+# Catalog (issue 15): pages whose URLs hold ids of the demo data, looked up once it is seeded.
+CATALOG_PAGES = """
+import json
+from catalog.models import OptionValue, Product
+watts = OptionValue.objects.get(option__product_type__slug="lamp", value="60 W").pk
+tee = Product.objects.get(sku="TEE-000001")
+print(json.dumps([
+    ["products-2-facets", f"/products/?o={watts}&in_stock=on"],
+    ["detail-20-variants", tee.get_absolute_url()],
+]))
+"""
+
+
+def catalog_pages(env: dict) -> list[tuple[str, str]]:
+    """A list filtered by two facets (a lamp wattage, in stock) and the product page of a 20-variant T-shirt."""
+    import json
+
+    out = subprocess.run(
+        [PYTHON, "manage.py", "shell", "-c", CATALOG_PAGES],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    return [tuple(page) for page in json.loads(out.strip().splitlines()[-1])]
+
+
 def prepare_database(database_url: str, env: dict) -> None:
     if database_url.startswith(("postgres://", "postgresql://")):
         create_postgres_database(database_url)
@@ -229,6 +258,9 @@ def create_postgres_database(database_url: str) -> None:
 
 
 def free_port() -> int:
+    """BENCH_PORT when set (a port range of one's own on a shared machine), else any free one."""
+    if os.environ.get("BENCH_PORT"):
+        return int(os.environ["BENCH_PORT"])
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]

@@ -395,11 +395,12 @@ SEED = """
 import json
 from accounts.models import User
 from catalog.models import Category, Product
+from catalog.services import product_save
 category = Category.objects.create(name="Scale", slug="scale")
-common = [Product.objects.create(category=category, name=f"Steady lamp {n}", slug=f"steady-lamp-{n}",
-          sku=f"SC-{n}", price="10.00", stock=100000) for n in range(4)]
-racer = Product.objects.create(category=category, name="Last seven", slug="last-seven", sku="SC-RACE",
-                               price="25.00", stock=%(stock)d)
+common = [product_save(Product(), dict(category_id=category.pk, name=f"Steady lamp {n}", slug=f"steady-lamp-{n}",
+          sku=f"SC-{n}", price="10.00", stock=100000)) for n in range(4)]
+racer = product_save(Product(), dict(category_id=category.pk, name="Last seven", slug="last-seven", sku="SC-RACE",
+                                     price="25.00", stock=%(stock)d))
 User.objects.create_superuser("staff@example.com", "%(password)s", name="Staff")
 for n in range(%(buyers)d):
     User.objects.create_user(f"buyer{n}@example.com", "%(password)s", name=f"Buyer {n}")
@@ -410,7 +411,7 @@ print(json.dumps({"common": [[p.pk, p.get_absolute_url()] for p in common],
 
 TOTALS = """
 import json
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from notifications.models import Message
 from django.db.models import Sum
 from orders.models import Order, Payment
@@ -420,8 +421,8 @@ print(json.dumps({
     "orders": Order.objects.count(),
     "race_orders": Order.objects.filter(lines__product=racer).count(),
     "race_units": sum(o.lines.get(product=racer).quantity for o in Order.objects.filter(lines__product=racer)),
-    "race_stock": racer.stock,
-    "negative_stock": Product.objects.filter(stock__lt=0).count(),
+    "race_stock": sum(racer.variants.values_list("stock", flat=True)),
+    "negative_stock": ProductVariant.objects.filter(stock__lt=0).count(),
     "charges": SandboxCharge.objects.aggregate(n=Sum("confirmations"))["n"] or 0,
     "payments_succeeded": Payment.objects.filter(status="succeeded").count(),
     "mails": Message.objects.count(),

@@ -5,7 +5,7 @@ from cart.models import Cart, CartLine
 
 class CartLineInline(admin.TabularInline):
     model = CartLine
-    fields = ["product", "quantity", "price_seen", "created_at", "updated_at"]
+    fields = ["product", "variant", "quantity", "price_seen", "created_at", "updated_at"]
     readonly_fields = fields
     extra = 0
     can_delete = False

@@ -12,6 +12,8 @@ VARIANTS = [("list", "list"), ("detail", "detail")]
 
 class AddToCartForm(forms.Form):
     product = forms.IntegerField(min_value=1)
+    # The detail page's chosen variant; list cards of single-variant products leave it out.
+    variant_id = forms.IntegerField(min_value=1, max_value=2**63 - 1, required=False)
     quantity = forms.IntegerField(min_value=1, required=False, error_messages=QUANTITY_ERRORS)
     # Which add-to-cart form to answer htmx with: the list card's button or the detail page's form.
     variant = forms.ChoiceField(choices=VARIANTS, required=False)

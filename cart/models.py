@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
@@ -16,8 +16,8 @@ class Cart(models.Model):
     )
     token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
     # The line removed last, until the next change to the cart: what "Undo" puts back.
-    removed_product = models.ForeignKey(
-        Product, null=True, blank=True, related_name="+", on_delete=models.SET_NULL, editable=False
+    removed_variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, related_name="+", on_delete=models.SET_NULL, editable=False
     )
     removed_quantity = models.PositiveIntegerField(null=True, blank=True, editable=False)
     removed_price_seen = models.DecimalField(
@@ -40,11 +40,13 @@ class Cart(models.Model):
 
 
 class CartLine(models.Model):
-    """A product in a cart. The price paid is always the product's current price; `price_seen` is what the
-    shopper last saw, so a change can be pointed out."""
+    """A variant in a cart. The price paid is always the variant's current price; `price_seen` is what the
+    shopper last saw, so a change can be pointed out. `product` is the variant's product (cart.services sets
+    both), kept so lists can show "in cart" per product without a join."""
 
     cart = models.ForeignKey(Cart, related_name="lines", on_delete=models.CASCADE)
     product = models.ForeignKey(Product, related_name="cart_lines", on_delete=models.PROTECT)
+    variant = models.ForeignKey(ProductVariant, related_name="cart_lines", on_delete=models.PROTECT)
     quantity = models.PositiveIntegerField()
     price_seen = models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -53,22 +55,22 @@ class CartLine(models.Model):
     class Meta:
         ordering = ["created_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="cart_cartline_one_line_per_product"),
+            models.UniqueConstraint(fields=["cart", "variant"], name="cart_cartline_one_line_per_variant"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="cart_cartline_quantity_positive"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.product_id}"
+        return f"{self.quantity} × {self.variant_id}"
 
     @property
     def unit_price(self):
-        """The product's current price: what the shopper pays (needs `product` loaded)."""
-        return self.product.price
+        """The variant's current price: what the shopper pays (needs `variant` and `product` loaded)."""
+        return self.variant.price_override if self.variant.price_override is not None else self.product.price
 
     @property
     def total(self):
-        return self.product.price * self.quantity
+        return self.unit_price * self.quantity
 
     @property
     def price_changed(self) -> bool:
-        return self.price_seen != self.product.price
+        return self.price_seen != self.unit_price

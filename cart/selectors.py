@@ -7,7 +7,7 @@ from cart.services import cart_cookie_token
 
 
 def cart_quantities(request: HttpRequest) -> dict[int, int]:
-    """{product id: quantity} of the request's cart, read once per request.
+    """{product id: quantity over its variants} of the request's cart, read once per request.
 
     One query for a logged-in user or a visitor with a cart cookie; none for anyone else.
     """
@@ -21,7 +21,9 @@ def cart_quantities(request: HttpRequest) -> dict[int, int]:
         lines = CartLine.objects.filter(cart__token=token)
     else:
         lines = None
-    quantities = dict(lines.values_list("product_id", "quantity")) if lines is not None else {}
+    quantities: dict[int, int] = {}
+    for product_id, quantity in lines.values_list("product_id", "quantity") if lines is not None else ():
+        quantities[product_id] = quantities.get(product_id, 0) + quantity
     request._cart_quantities = quantities
     return quantities
 

@@ -18,7 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from cart.models import Cart, CartLine
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, ProductVariant
 from catalog.money import format_money
 from catalog.selectors import catalog_version, category_tree
 from live import events as live_events
@@ -33,6 +33,10 @@ class CartError(Exception):
 
 class ProductUnavailable(CartError):
     """The product is archived or sold out: it cannot be added (or its quantity changed)."""
+
+
+class VariantNotFound(CartError):
+    """The variant asked for is not one of the product's (a stale or tampered form)."""
 
 
 class InvalidQuantity(CartError):
@@ -52,6 +56,7 @@ class LineChange:
 
     line_id: int | None
     product: Product
+    variant: ProductVariant
     quantity: int
     notice: str = ""
     delta: int = 0
@@ -99,7 +104,7 @@ def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
     matches no cart is never adopted: a new cart gets a new random token.
     """
     user = getattr(request, "user", None)
-    carts = Cart.objects.select_related("removed_product")
+    carts = Cart.objects.select_related("removed_variant__product")
     if user is not None and user.is_authenticated:
         cart = carts.filter(user=user).first()
         if cart is None and create:
@@ -115,14 +120,17 @@ def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
 
 
 def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
-    """The cart's lines with their products (one query; `images` adds one for the primary thumbnails)."""
+    """The cart's lines with their variants and products (one query; `images` adds one for the primary thumbnails)."""
     if cart is None:
         return []
-    queryset = CartLine.objects.filter(cart=cart).select_related("product").order_by("created_at", "pk")
+    queryset = CartLine.objects.filter(cart=cart).select_related("product", "variant").order_by("created_at", "pk")
     if images:
         primary = ProductImage.objects.filter(is_primary=True).only("id", "product_id", "thumbnail", "alt_text")
         queryset = queryset.prefetch_related(Prefetch("product__images", queryset=primary, to_attr="primary_images"))
-    return list(queryset)
+    lines = list(queryset)
+    for line in lines:
+        line.variant.product = line.product  # the same row: variant names and prices need no query
+    return lines
 
 
 def _shown_category_ids() -> set[int]:
@@ -133,11 +141,11 @@ def _shown_category_ids() -> set[int]:
     return set(category_tree(catalog_version()).visible_ids())
 
 
-def line_max(product: Product) -> int:
-    """The most of a product one line may hold: 0 when it cannot be bought at all."""
-    if product.is_archived:
+def line_max(variant: ProductVariant) -> int:
+    """The most of a variant one line may hold: 0 when it cannot be bought at all (needs `product` loaded)."""
+    if variant.product.is_archived:
         return 0
-    return max(0, min(product.stock, settings.CART_MAX_QUANTITY_PER_LINE))
+    return max(0, min(variant.stock, settings.CART_MAX_QUANTITY_PER_LINE))
 
 
 def line_problems(line: CartLine, *, shown_categories: set[int] | None = None) -> list[Problem]:
@@ -145,21 +153,21 @@ def line_problems(line: CartLine, *, shown_categories: set[int] | None = None) -
 
     With `shown_categories`, a product in a category the storefront hides counts as archived.
     """
-    product = line.product
+    product, variant = line.product, line.variant
     problems = []
     if product.is_archived or (shown_categories is not None and product.category_id not in shown_categories):
         problems.append(Problem("archived", "This product is no longer sold. Remove it to check out.", True))
-    elif product.stock == 0:
+    elif variant.stock == 0:
         problems.append(Problem("out_of_stock", "Sold out. Remove it to check out.", True))
-    elif line.quantity > product.stock:
+    elif line.quantity > variant.stock:
         problems.append(
-            Problem("not_enough_stock", f"Only {product.stock} left. Lower the quantity to check out.", True)
+            Problem("not_enough_stock", f"Only {variant.stock} left. Lower the quantity to check out.", True)
         )
     elif line.quantity > settings.CART_MAX_QUANTITY_PER_LINE:
         limit = settings.CART_MAX_QUANTITY_PER_LINE
         problems.append(Problem("over_limit", f"At most {limit} per order. Lower the quantity to check out.", True))
     if line.price_changed:
-        was, now = (format_money(price, settings.SHOP_CURRENCY) for price in (line.price_seen, product.price))
+        was, now = (format_money(price, settings.SHOP_CURRENCY) for price in (line.price_seen, line.unit_price))
         problems.append(Problem("price_changed", f"The price changed from {was} to {now} since you added it.", False))
     return problems
 
@@ -186,14 +194,20 @@ def cart_summary(cart: Cart | None, *, images: bool = False) -> CartSummary:
 # --- Changes -------------------------------------------------------------------------------------
 
 
-def _cap(product: Product, wanted: int) -> tuple[int, str]:
+def _cap(variant: ProductVariant, wanted: int) -> tuple[int, str]:
     """`wanted` capped to what one line may hold, and the message saying so when it was capped."""
-    limit = line_max(product)
+    limit = line_max(variant)
     if wanted <= limit:
         return wanted, ""
-    if limit == product.stock:
-        return limit, f"Only {limit} of “{product.name}” in stock: your cart has {limit}."
-    return limit, f"At most {limit} of “{product.name}” per order: your cart has {limit}."
+    name = variant_name(variant)
+    if limit == variant.stock:
+        return limit, f"Only {limit} of “{name}” in stock: your cart has {limit}."
+    return limit, f"At most {limit} of “{name}” per order: your cart has {limit}."
+
+
+def variant_name(variant: ProductVariant) -> str:
+    """The product's name with the variant's options, "T-shirt (M / Blue)" (needs `product` loaded)."""
+    return variant.full_name
 
 
 def _lock(cart: Cart) -> None:
@@ -203,12 +217,12 @@ def _lock(cart: Cart) -> None:
 
 def _touch(cart: Cart, *, removed: CartLine | None = None) -> None:
     """The cart changed: slide `updated_at`; remember `removed` for Undo, or forget the last removed line."""
-    cart.removed_product = removed.product if removed else None
+    cart.removed_variant = removed.variant if removed else None
     cart.removed_quantity = removed.quantity if removed else None
     cart.removed_price_seen = removed.price_seen if removed else None
     cart.updated_at = timezone.now()
     Cart.objects.filter(pk=cart.pk).update(
-        removed_product=cart.removed_product,
+        removed_variant=cart.removed_variant,
         removed_quantity=cart.removed_quantity,
         removed_price_seen=cart.removed_price_seen,
         updated_at=cart.updated_at,
@@ -218,35 +232,57 @@ def _touch(cart: Cart, *, removed: CartLine | None = None) -> None:
 
 def _own_line(cart: Cart, line_id: int) -> CartLine:
     try:
-        return CartLine.objects.select_related("product").get(pk=line_id, cart=cart)
+        line = CartLine.objects.select_related("product", "variant").get(pk=line_id, cart=cart)
     except (CartLine.DoesNotExist, ValueError, TypeError):
         raise LineNotFound("That item is not in your cart.") from None
+    line.variant.product = line.product
+    return line
+
+
+def variant_for(product: Product, variant_id: int | None) -> ProductVariant:
+    """The variant of `product` a form names; without a name, its only variant.
+
+    Raises VariantNotFound for another product's variant, an unknown id, or no choice where one is needed.
+    """
+    variants = ProductVariant.objects.filter(product_id=product.pk)
+    if variant_id is None:
+        found = list(variants[:2])
+        if len(found) != 1:
+            raise VariantNotFound(f"Choose the options of “{product.name}” first.")
+        return found[0]
+    variant = variants.filter(pk=variant_id).first()
+    if variant is None:
+        raise VariantNotFound(f"That choice is not one of “{product.name}”’s: choose its options again.")
+    return variant
 
 
 @transaction.atomic
-def line_add(cart: Cart, product: Product, quantity: int) -> LineChange:
-    """Put `quantity` more of a product in the cart (capped, with a notice). Refuses archived or sold-out products.
+def line_add(cart: Cart, variant: ProductVariant, quantity: int) -> LineChange:
+    """Put `quantity` more of a variant in the cart (capped, with a notice). Refuses archived or sold-out ones.
 
     The returned change's `line_id` is the line's id.
     """
     if quantity < 1:
         raise InvalidQuantity("Choose a quantity of 1 or more.")
     _lock(cart)
-    product = Product.objects.get(pk=product.pk)  # stock and price as they are now
+    variant = ProductVariant.objects.select_related("product").get(pk=variant.pk)  # stock and price as they are now
+    product = variant.product
     if product.is_archived or product.category_id not in _shown_category_ids():
         raise ProductUnavailable(f"“{product.name}” is no longer sold.")
-    if line_max(product) < 1:
-        raise ProductUnavailable(f"“{product.name}” is sold out.")
-    line = CartLine.objects.filter(cart=cart, product=product).first()
+    if line_max(variant) < 1:
+        raise ProductUnavailable(f"“{variant_name(variant)}” is sold out.")
+    line = CartLine.objects.filter(cart=cart, variant=variant).first()
     before = line.quantity if line else 0
-    new_quantity, notice = _cap(product, quantity + before)
+    new_quantity, notice = _cap(variant, quantity + before)
     if line is None:
-        line = CartLine.objects.create(cart=cart, product=product, quantity=new_quantity, price_seen=product.price)
+        line = CartLine.objects.create(
+            cart=cart, product=product, variant=variant, quantity=new_quantity, price_seen=variant.price
+        )
     else:
-        line.quantity, line.price_seen = new_quantity, product.price
+        line.quantity, line.price_seen = new_quantity, variant.price
         line.save(update_fields=["quantity", "price_seen", "updated_at"])
     _touch(cart)
-    return LineChange(line.pk, product, new_quantity, notice, delta=new_quantity - before)
+    return LineChange(line.pk, product, variant, new_quantity, notice, delta=new_quantity - before)
 
 
 @transaction.atomic
@@ -261,15 +297,15 @@ def line_set_quantity(cart: Cart, line_id: int, quantity: int) -> LineChange:
     line = _own_line(cart, line_id)
     if quantity == 0:
         _remove(cart, line)
-        return LineChange(None, line.product, 0, delta=-line.quantity)
-    if line_max(line.product) < 1 or line.product.category_id not in _shown_category_ids():
-        raise ProductUnavailable(f"“{line.product.name}” can no longer be bought: remove it from your cart.")
-    new_quantity, notice = _cap(line.product, quantity)
+        return LineChange(None, line.product, line.variant, 0, delta=-line.quantity)
+    if line_max(line.variant) < 1 or line.product.category_id not in _shown_category_ids():
+        raise ProductUnavailable(f"“{variant_name(line.variant)}” can no longer be bought: remove it from your cart.")
+    new_quantity, notice = _cap(line.variant, quantity)
     before = line.quantity
-    line.quantity, line.price_seen = new_quantity, line.product.price
+    line.quantity, line.price_seen = new_quantity, line.unit_price
     line.save(update_fields=["quantity", "price_seen", "updated_at"])
     _touch(cart)
-    return LineChange(line.pk, line.product, new_quantity, notice, delta=new_quantity - before)
+    return LineChange(line.pk, line.product, line.variant, new_quantity, notice, delta=new_quantity - before)
 
 
 @transaction.atomic
@@ -278,7 +314,7 @@ def line_remove(cart: Cart, line_id: int) -> LineChange:
     _lock(cart)
     line = _own_line(cart, line_id)
     _remove(cart, line)
-    return LineChange(None, line.product, 0, delta=-line.quantity)
+    return LineChange(None, line.product, line.variant, 0, delta=-line.quantity)
 
 
 def _remove(cart: Cart, line: CartLine) -> None:
@@ -290,15 +326,19 @@ def _remove(cart: Cart, line: CartLine) -> None:
 def line_restore(cart: Cart) -> LineChange | None:
     """Undo the last removal (as the line was), if nothing changed in the cart since. None: nothing to undo."""
     _lock(cart)
-    cart.refresh_from_db(fields=["removed_product", "removed_quantity", "removed_price_seen"])
-    product, quantity = cart.removed_product, cart.removed_quantity
-    if product is None or not quantity:
+    cart.refresh_from_db(fields=["removed_variant", "removed_quantity", "removed_price_seen"])
+    variant, quantity = cart.removed_variant, cart.removed_quantity
+    if variant is None or not quantity:
         return None
+    product = variant.product
     line, _ = CartLine.objects.update_or_create(
-        cart=cart, product=product, defaults={"quantity": quantity, "price_seen": cart.removed_price_seen}
+        cart=cart,
+        variant=variant,
+        defaults={"product": product, "quantity": quantity, "price_seen": cart.removed_price_seen},
     )
     _touch(cart)
-    return LineChange(line.pk, product, quantity, f"“{product.name}” is back in your cart.", delta=quantity)
+    notice = f"“{variant_name(variant)}” is back in your cart."
+    return LineChange(line.pk, product, variant, quantity, notice, delta=quantity)
 
 
 @transaction.atomic
@@ -306,20 +346,24 @@ def line_accept_price(cart: Cart, line_id: int) -> LineChange:
     """The shopper has seen the line's new price: stop pointing it out."""
     _lock(cart)
     line = _own_line(cart, line_id)
-    line.price_seen = line.product.price
+    line.price_seen = line.unit_price
     line.save(update_fields=["price_seen", "updated_at"])
     _touch(cart)
-    return LineChange(line.pk, line.product, line.quantity)
+    return LineChange(line.pk, line.product, line.variant, line.quantity)
 
 
 @transaction.atomic
 def cart_clear(cart: Cart) -> list[CartLine]:
     """Empty the cart (checkout calls this once the order is placed). Returns the lines that went.
 
-    They are read under the cart's lock, so they are exactly what was deleted (product id, quantity).
+    They are read under the cart's lock, so they are exactly what was deleted (product and variant id, quantity).
     """
     _lock(cart)
-    lines = list(CartLine.objects.filter(cart=cart).only("pk", "product_id", "quantity").order_by("created_at", "pk"))
+    lines = list(
+        CartLine.objects.filter(cart=cart)
+        .only("pk", "product_id", "variant_id", "quantity")
+        .order_by("created_at", "pk")
+    )
     CartLine.objects.filter(cart=cart).delete()
     _touch(cart)
     return lines
@@ -345,21 +389,27 @@ def cart_merge_at_login(request: HttpRequest, user) -> list[str]:
     # INSERT race reads the winner's cart; the lock then serialises the two merges.
     target, _ = Cart.objects.get_or_create(user=user)
     target = Cart.objects.select_for_update().get(pk=target.pk)
-    incoming = list(anonymous.lines.select_related("product"))
-    mine = {line.product_id: line for line in target.lines.select_related("product")}
+    incoming = list(anonymous.lines.select_related("variant__product"))
+    mine = {line.variant_id: line for line in target.lines.select_related("variant__product")}
     notices, changed, created = [], [], []
     for line in incoming:
-        existing = mine.get(line.product_id)
+        existing = mine.get(line.variant_id)
         if existing is None:
             created.append(
-                CartLine(cart=target, product=line.product, quantity=line.quantity, price_seen=line.price_seen)
+                CartLine(
+                    cart=target,
+                    product_id=line.product_id,
+                    variant=line.variant,
+                    quantity=line.quantity,
+                    price_seen=line.price_seen,
+                )
             )
         else:
             existing.quantity += line.quantity
             changed.append(existing)
     for line in [*mine.values(), *created]:
-        if line_max(line.product) >= 1:
-            capped, notice = _cap(line.product, line.quantity)
+        if line_max(line.variant) >= 1:
+            capped, notice = _cap(line.variant, line.quantity)
             if notice:
                 line.quantity = capped
                 notices.append(notice)

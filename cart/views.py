@@ -49,10 +49,14 @@ def _changed(request: HttpRequest, cart, notice: str = "", level: int = messages
     return response
 
 
-def _record(request: HttpRequest, name: str, product_id: int, quantity: int) -> None:
-    """Usage statistics: `quantity` units of a product went into (cart_add) or out of (cart_remove) the cart."""
+def _record(request: HttpRequest, name: str, product_id: int, quantity: int, variant_id: int | None = None) -> None:
+    """Usage statistics: `quantity` units of a product (and which variant) went into (cart_add) or out of
+    (cart_remove) the cart."""
     if quantity > 0:
-        event_record(request, name, object_id=product_id, props={"quantity": quantity})
+        props = {"quantity": quantity}
+        if variant_id is not None:
+            props["variant"] = variant_id
+        event_record(request, name, object_id=product_id, props=props)
 
 
 def cart_change(view):
@@ -98,14 +102,14 @@ def line_update(request: HttpRequest, cart, line_id: int) -> HttpResponse:
         return _changed(request, cart, form.errors["quantity"][0], messages.ERROR)
     change = services.line_set_quantity(cart, line_id, form.cleaned_data["quantity"])
     if change.line_id is None:  # quantity 0 removed the line: the Undo bar says so
-        _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta)
+        _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta, variant_id=change.variant.pk)
     return _changed(request, cart, change.notice, messages.WARNING)
 
 
 @cart_change
 def line_remove(request: HttpRequest, cart, line_id: int) -> HttpResponse:
     change = services.line_remove(cart, line_id)
-    _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta)
+    _record(request, EventName.CART_REMOVE, change.product.pk, -change.delta, variant_id=change.variant.pk)
     return _changed(request, cart)  # the Undo bar says what was removed
 
 
@@ -126,7 +130,7 @@ def line_accept_price(request: HttpRequest, cart, line_id: int) -> HttpResponse:
 @cart_change
 def cart_clear(request: HttpRequest, cart) -> HttpResponse:
     for line in services.cart_clear(cart):  # one removal per line, as if each were removed on its own
-        _record(request, EventName.CART_REMOVE, line.product_id, line.quantity)
+        _record(request, EventName.CART_REMOVE, line.product_id, line.quantity, variant_id=line.variant_id)
     return _changed(request, cart, "Your cart is empty.", messages.INFO)
 
 
@@ -144,13 +148,16 @@ def line_add(request: HttpRequest) -> HttpResponse:
     if form.has_error("quantity"):
         return _added(request, form, product, form.errors["quantity"][0], messages.ERROR)
     try:
-        change = services.line_add(services.cart_get(request, create=True), product, form.cleaned_data["quantity"])
+        variant = services.variant_for(product, form.cleaned_data.get("variant_id"))
+        change = services.line_add(services.cart_get(request, create=True), variant, form.cleaned_data["quantity"])
     except services.CartError as exc:
         return _added(request, form, product, str(exc), messages.ERROR)
-    _record(request, EventName.CART_ADD, product.pk, change.delta)  # what was actually added, after any cap
+    # What was actually added, after any cap; the variant in the properties.
+    _record(request, EventName.CART_ADD, product.pk, change.delta, variant_id=change.variant.pk)
     if change.notice:
         return _added(request, form, product, change.notice, messages.WARNING, in_cart=change.quantity)
-    return _added(request, form, product, f"Added “{product.name}” to your cart.", in_cart=change.quantity)
+    added = services.variant_name(change.variant)
+    return _added(request, form, product, f"Added “{added}” to your cart.", in_cart=change.quantity)
 
 
 def _added(
@@ -170,6 +177,7 @@ def _added(
     context = {
         "product_id": product.pk,
         "variant": form.cleaned_data.get("variant") or "list",
+        "variant_id": form.cleaned_data.get("variant_id") or "",
         "next": next_url,
         "in_cart": in_cart if in_cart is not None else selectors.cart_quantities(request).get(product.pk, 0),
         "note": Message(level, notice),

@@ -1,12 +1,26 @@
 """Staff UI. Delete means archive: no hard delete of products here; archive/restore in bulk instead."""
 
+from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.models import CHANGE, LogEntry
-from django.db.models import QuerySet
+from django.db.models import QuerySet, Sum
 from django.http import HttpRequest
+from django.template.response import TemplateResponse
 
 from catalog import services
-from catalog.models import Category, Product, ProductImage
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductType,
+    ProductVariant,
+)
 
 
 @admin.register(Category)
@@ -19,9 +33,112 @@ class CategoryAdmin(admin.ModelAdmin):
     list_select_related = ["parent"]
 
 
+class OptionInline(admin.TabularInline):
+    model = Option
+    fields = ["name", "position"]
+    extra = 1
+    show_change_link = True
+
+
+class AttributeInline(admin.TabularInline):
+    model = Attribute
+    fields = ["name", "kind", "unit", "is_facetable", "position"]
+    extra = 1
+    show_change_link = True  # a choice attribute's choices are edited on its own page
+
+
+@admin.register(ProductType)
+class ProductTypeAdmin(admin.ModelAdmin):
+    list_display = ["name", "slug"]
+    search_fields = ["name"]
+    prepopulated_fields = {"slug": ["name"]}
+    inlines = [OptionInline, AttributeInline]
+
+
+class AttributeChoiceInline(admin.TabularInline):
+    model = AttributeChoice
+    fields = ["value", "position"]
+    extra = 3
+
+
+@admin.register(Attribute)
+class AttributeAdmin(admin.ModelAdmin):
+    list_display = ["name", "product_type", "kind", "unit", "is_facetable"]
+    list_select_related = ["product_type"]
+    list_filter = ["product_type", "kind", "is_facetable"]
+    search_fields = ["name"]
+    inlines = [AttributeChoiceInline]
+
+
+@admin.register(AttributeChoice)
+class AttributeChoiceAdmin(admin.ModelAdmin):
+    """Exists for the products' value lookups; choices are edited on their attribute."""
+
+    search_fields = ["value", "attribute__name"]
+    list_display = ["value", "attribute"]
+    list_select_related = ["attribute"]
+
+    def get_model_perms(self, request):
+        return {}
+
+
+class ProductAttributeValueInline(admin.TabularInline):
+    """The specification: one row per attribute, the value in the column of its kind."""
+
+    model = ProductAttributeValue
+    fields = ["attribute", "value_text", "value_number", "value_choice", "value_bool"]
+    raw_id_fields = ["attribute", "value_choice"]
+    extra = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("attribute", "value_choice")
+
+
+class OptionValueInline(admin.TabularInline):
+    model = OptionValue
+    fields = ["value", "position"]
+    extra = 3
+
+
+@admin.register(Option)
+class OptionAdmin(admin.ModelAdmin):
+    list_display = ["name", "product_type", "position"]
+    list_select_related = ["product_type"]
+    list_filter = ["product_type"]
+    inlines = [OptionValueInline]
+
+
+@admin.register(OptionValue)
+class OptionValueAdmin(admin.ModelAdmin):
+    """Exists for the variants' autocomplete; values are edited on their option."""
+
+    search_fields = ["value", "option__name", "option__product_type__name"]
+    list_display = ["value", "option"]
+    list_select_related = ["option__product_type"]
+
+    def get_model_perms(self, request):
+        return {}  # not in the admin index: edited inline on the option
+
+
+class ProductVariantInline(admin.TabularInline):
+    """One row per variant; option values by id (the lookup opens the values), prefetched: 50 rows cost no
+    query each (a select of every value per row would be thousands of options on the page)."""
+
+    model = ProductVariant
+    fields = ["sku", "label", "option_values", "price_override", "stock", "weight_grams", "position"]
+    readonly_fields = ["label"]
+    raw_id_fields = ["option_values"]
+    extra = 0
+    min_num = 1
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("option_values")
+
+
 class ProductImageInline(admin.TabularInline):
     model = ProductImage
-    fields = ["image", "alt_text", "position", "is_primary"]
+    fields = ["image", "variant", "alt_text", "position", "is_primary"]
+    raw_id_fields = ["variant"]
     extra = 1
 
 
@@ -34,9 +151,9 @@ class InStockFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(stock__gt=0)
+            return queryset.filter(variants__stock__gt=0).distinct()
         if self.value() == "no":
-            return queryset.filter(stock=0)
+            return queryset.exclude(variants__stock__gt=0)
         return queryset
 
 
@@ -58,7 +175,6 @@ class StatusFilter(admin.SimpleListFilter):
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
     list_display = ["name", "sku", "category", "price", "stock", "status", "updated_at"]
-    list_editable = ["stock"]
     list_filter = [StatusFilter, "category", InStockFilter, "is_featured"]
     list_select_related = ["category"]
     search_fields = ["name", "=sku"]
@@ -69,18 +185,27 @@ class ProductAdmin(admin.ModelAdmin):
         "slug",
         "sku",
         "category",
+        "product_type",
         "price",
-        "stock",
         "description",
         "is_featured",
+        "related_products",
         "is_archived",
         "archived_at",
         "created_at",
         "updated_at",
     ]
-    inlines = [ProductImageInline]
+    autocomplete_fields = ["related_products"]
+    inlines = [ProductVariantInline, ProductAttributeValueInline, ProductImageInline]
     actions = ["archive", "restore"]
     list_per_page = 50
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(stock_total=Sum("variants__stock"))
+
+    @admin.display(description="stock", ordering="stock_total")
+    def stock(self, product: Product) -> int:
+        return product.stock_total or 0
 
     @admin.display(description="status", boolean=False, ordering="is_archived")
     def status(self, product: Product) -> str:
@@ -114,7 +239,14 @@ class ProductAdmin(admin.ModelAdmin):
         # The one write path for a product: integrations subscribed to product.updated hear of it.
         services.product_save(obj, {})
 
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.variant_labels_refresh([form.instance.pk])
+
     def save_formset(self, request, form, formset, change) -> None:
+        if formset.model is ProductVariant and not change:
+            # product_save made a default variant with the product's SKU: the inline's rows replace it.
+            ProductVariant.objects.filter(product=form.instance).delete()
         if formset.model is not ProductImage:
             return super().save_formset(request, form, formset, change)
         # Images go through the service, which makes the display renditions and keeps one primary.
@@ -126,3 +258,67 @@ class ProductAdmin(admin.ModelAdmin):
         formset.save_m2m()
         services.product_images_ensure_primary(form.instance.pk)
         return None
+
+
+class VariantBulkForm(forms.Form):
+    """What a bulk change sets on every selected variant; empty fields are left alone."""
+
+    price = forms.DecimalField(label="Set price to", required=False, min_value=0, max_digits=10, decimal_places=2)
+    clear_price = forms.BooleanField(label="Use the product's price", required=False)
+    stock = forms.IntegerField(label="Set stock to", required=False, min_value=0, max_value=2**31 - 1)
+    stock_delta = forms.IntegerField(
+        label="Change stock by", required=False, min_value=-(2**31), max_value=2**31 - 1, help_text="e.g. 10 or -3"
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("price") is not None and data.get("clear_price"):
+            raise forms.ValidationError("Either set a price or go back to the product's price, not both.")
+        if data.get("stock") is not None and data.get("stock_delta") is not None:
+            raise forms.ValidationError("Either set the stock or change it by an amount, not both.")
+        if not any(data.get(k) not in (None, False) for k in ("price", "clear_price", "stock", "stock_delta")):
+            raise forms.ValidationError("Say what to change.")
+        return data
+
+
+@admin.register(ProductVariant)
+class ProductVariantAdmin(admin.ModelAdmin):
+    """Every variant of every product: filter, then change price or stock of many at once."""
+
+    list_display = ["sku", "product", "label", "price_override", "stock", "updated_at"]
+    list_editable = ["price_override", "stock"]
+    list_filter = ["product__product_type", "product__category", "product__is_archived"]
+    list_select_related = ["product"]
+    search_fields = ["=sku", "product__name", "label"]
+    raw_id_fields = ["product", "option_values"]
+    readonly_fields = ["label", "created_at", "updated_at"]
+    actions = ["bulk_change"]
+    list_per_page = 100
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        # Orders and carts refer to variants (PROTECT): deleting one that was ordered would fail anyway.
+        return obj is None or not obj.order_lines.exists()
+
+    def save_related(self, request, form, formsets, change) -> None:
+        super().save_related(request, form, formsets, change)
+        services.variant_labels_refresh([form.instance.product_id])
+
+    @admin.action(description="Change price or stock of the selected variants…", permissions=["change"])
+    def bulk_change(self, request: HttpRequest, queryset: QuerySet[ProductVariant]):
+        form = VariantBulkForm(request.POST if "apply" in request.POST else None)
+        if "apply" in request.POST and form.is_valid():
+            count = services.variant_bulk_set(queryset, **form.cleaned_data)
+            self.message_user(request, f"Changed {count} variant{'s' if count != 1 else ''}.", messages.SUCCESS)
+            return None
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Change price or stock",
+            "form": form,
+            "variants": queryset,
+            "count": queryset.count(),
+            "opts": self.model._meta,
+            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(
+            request, "admin/catalog/productvariant/bulk_change.html", context, status=400 if form.errors else 200
+        )

@@ -1,7 +1,10 @@
-"""Demo catalog for `manage.py seed_demo`: categories, products and small generated images (no network).
+"""Demo catalog for `manage.py seed_demo`: categories, product types, products with their variants and small
+generated images (no network).
 
-Idempotent: categories are found by slug, products by SKU (DEMO-000001 …); only what is missing is added.
-Images are a small palette made once with Pillow and shared by the demo products.
+Idempotent: categories and types are found by slug, products by SKU (DEMO-000001 …, TEE-000001 …); only what
+is missing is added. Lamps come in three wattages; the T-shirts in sizes × colours (20 variants, one
+combination left out and one sold out on some, so the storefront shows both). Images are a small palette
+made once with Pillow and shared by the demo products.
 """
 
 import io
@@ -14,7 +17,18 @@ from django.core.files.storage import default_storage
 from django.db import connection, transaction
 from PIL import Image, ImageDraw
 
-from catalog.models import Category, Product, ProductImage
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductType,
+    ProductVariant,
+)
 from catalog.money import money
 from catalog.services import DISPLAY_SIZE, THUMBNAIL_SIZE, _encode
 
@@ -38,6 +52,24 @@ NOUNS = {
     "Camping": ["Tent", "Sleeping Bag", "Stove", "Backpack"],
     "Cycling": ["Helmet", "Bike Light", "Pump", "Bell"],
 }
+TYPES = {
+    "T-shirt": {"Size": ["XS", "S", "M", "L", "XL"], "Colour": ["White", "Black", "Blue", "Red"]},
+    "Lamp": {"Wattage": ["40 W", "60 W", "100 W"]},
+}
+# (name, kind, unit, facetable, choices) per type: the specification table and the facets.
+ATTRIBUTES = {
+    "T-shirt": [
+        ("Material", "choice", "", True, ["Cotton", "Organic cotton", "Cotton and linen"]),
+        ("Fit", "choice", "", True, ["Regular", "Slim"]),
+        ("Weight", "number", "g/m²", False, []),
+    ],
+    "Lamp": [
+        ("Colour temperature", "number", "K", False, []),
+        ("Light", "choice", "", True, ["Warm white", "Neutral white"]),
+        ("Dimmable", "boolean", "", False, []),
+    ],
+}
+TEES = ["Organic Cotton Tee", "Everyday Tee", "Heavy Tee", "Striped Tee", "Pocket Tee", "Slim Tee"]
 PALETTE = ["#0b5cad", "#1d6b35", "#8a4b00", "#a4161a", "#5b2a86", "#00707a", "#4a5560", "#b35c00"]
 
 
@@ -47,6 +79,8 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
         raise ValueError(f"--products must be between 0 and {MAX_PRODUCTS}")
     leaves = _ensure_categories()
     images = _ensure_palette()
+    values = _ensure_types()
+    _ensure_tees(values, images)
     existing = set(Product.objects.filter(sku__startswith="DEMO-").values_list("sku", flat=True))
     wanted = [i for i in range(1, products + 1) if _sku(i) not in existing]
     if progress:
@@ -55,10 +89,15 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
     for start in range(0, len(wanted), BATCH):
         chunk = wanted[start : start + BATCH]
         with transaction.atomic():
-            created = Product.objects.bulk_create([_product(i, leaves) for i in chunk], batch_size=BATCH)
+            created = Product.objects.bulk_create([_product(i, leaves, values) for i in chunk], batch_size=BATCH)
             # PostgreSQL and SQLite both return the new primary keys from bulk_create.
             ProductImage.objects.bulk_create(
                 [_image(p, i, images) for p, i in zip(created, chunk, strict=True)], batch_size=BATCH
+            )
+            _variants_create([v for p, i in zip(created, chunk, strict=True) for v in _variants(p, i, values)])
+            ProductAttributeValue.objects.bulk_create(
+                [v for p, i in zip(created, chunk, strict=True) if p.product_type_id for v in _specs(p, i, values)],
+                batch_size=BATCH,
             )
         added += len(chunk)
         if progress:
@@ -68,6 +107,7 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
         with connection.cursor() as cursor:
             cursor.execute(f"ANALYZE {Product._meta.db_table}")  # noqa: S608 - our table name
             cursor.execute(f"ANALYZE {ProductImage._meta.db_table}")  # noqa: S608 - our table name
+            cursor.execute(f"ANALYZE {ProductVariant._meta.db_table}")  # noqa: S608 - our table name
     return {"products_added": added, "products_total": Product.objects.filter(sku__startswith="DEMO-").count()}
 
 
@@ -90,12 +130,155 @@ def _ensure_categories() -> list[Category]:
     return leaves
 
 
-def _product(i: int, leaves: list[Category]) -> Product:
+def _ensure_types() -> dict[str, dict[str, OptionValue]]:
+    """The demo product types with their options; {type name: {value: OptionValue}}."""
+    out = {}
+    for type_name, options in TYPES.items():
+        product_type, _ = ProductType.objects.get_or_create(slug=type_name.lower(), defaults={"name": type_name})
+        out[type_name] = {}
+        for position, (option_name, values) in enumerate(options.items()):
+            option, _ = Option.objects.get_or_create(
+                product_type=product_type, name=option_name, defaults={"position": position}
+            )
+            for value_position, value in enumerate(values):
+                found, _ = OptionValue.objects.get_or_create(
+                    option=option, value=value, defaults={"position": value_position}
+                )
+                out[type_name][value] = found
+        out[type_name]["__type__"] = product_type
+        for position, (name, kind, unit, facetable, choices) in enumerate(ATTRIBUTES[type_name]):
+            attribute, _ = Attribute.objects.get_or_create(
+                product_type=product_type,
+                name=name,
+                defaults={"kind": kind, "unit": unit, "is_facetable": facetable, "position": position},
+            )
+            out[type_name][f"@{name}"] = attribute
+            for choice_position, value in enumerate(choices):
+                choice, _ = AttributeChoice.objects.get_or_create(
+                    attribute=attribute, value=value, defaults={"position": choice_position}
+                )
+                out[type_name][f"@{name}={value}"] = choice
+    return out
+
+
+def _specs(product: Product, seed, values: dict) -> list[ProductAttributeValue]:
+    """Demo values of the product type's attributes."""
+    rng = random.Random(f"specs{seed}")
+    type_name = "T-shirt" if product.sku.startswith("TEE-") else "Lamp"
+    kinds = values[type_name]
+    out = []
+    for name, kind, _unit, _facetable, choices in ATTRIBUTES[type_name]:
+        attribute = kinds[f"@{name}"]
+        value = ProductAttributeValue(product=product, attribute=attribute)
+        if kind == "choice":
+            value.value_choice = kinds[f"@{name}={rng.choice(choices)}"]
+        elif kind == "boolean":
+            value.value_bool = rng.random() < 0.5
+        elif name == "Weight":
+            value.value_number = Decimal(rng.choice([140, 160, 180, 220]))
+        else:
+            value.value_number = Decimal(rng.choice([2700, 3000, 4000]))
+        out.append(value)
+    return out
+
+
+def _ensure_tees(values: dict, images: list[tuple[str, str, str]]) -> None:
+    """Six T-shirts in five sizes × four colours (the first has all 20 variants)."""
+    parent, _ = Category.objects.get_or_create(slug="clothing", defaults={"name": "Clothing", "position": 10})
+    category, _ = Category.objects.get_or_create(
+        slug="clothing-t-shirts", defaults={"name": "T-shirts", "parent": parent, "position": 0}
+    )
+    tee = values["T-shirt"]
+    existing = set(Product.objects.filter(sku__startswith="TEE-").values_list("sku", flat=True))
+    for n, name in enumerate(TEES, start=1):
+        sku = f"TEE-{n:06d}"
+        if sku in existing:
+            continue
+        rng = random.Random(f"tee{n}")
+        with transaction.atomic():
+            product = Product.objects.create(
+                sku=sku,
+                name=name,
+                slug=f"{name.lower().replace(' ', '-')}-{n}",
+                description=f"A {name.lower()} in five sizes and four colours. Soft, breathable cotton.",
+                price=money(Decimal(rng.randint(1500, 3500)) / 100),
+                category=category,
+                product_type=tee["__type__"],
+                is_featured=n == 1,
+            )
+            ProductImage.objects.create(product=product, **_image_fields(product, n, images))
+            ProductAttributeValue.objects.bulk_create(_specs(product, n, values))
+            variants = []
+            for s_pos, size in enumerate(TYPES["T-shirt"]["Size"]):
+                for c_pos, colour in enumerate(TYPES["T-shirt"]["Colour"]):
+                    if n > 1 and (size, colour) == ("XS", "Red"):
+                        continue  # not made: the picker shows the combination as unavailable
+                    stock = 0 if (size, colour) == ("XL", "Blue") else rng.choice([2, 5, 10, 25])
+                    variants.append(
+                        (
+                            ProductVariant(
+                                product=product,
+                                sku=f"{sku}-{size}-{colour[:3].upper()}",
+                                stock=stock,
+                                price_override=product.price + 2 if size == "XL" else None,
+                                weight_grams=150 + 10 * s_pos,
+                                position=s_pos * 10 + c_pos,
+                                label=f"{size} / {colour}",
+                            ),
+                            [tee[size], tee[colour]],
+                        )
+                    )
+            _variants_create(variants)
+
+
+def _variants(product: Product, i: int, values: dict) -> list[tuple[ProductVariant, list[OptionValue]]]:
+    """A lamp comes in three wattages (the strongest costs more); anything else is its one default variant."""
+    rng = random.Random(f"stock{i}")
+    if product.product_type_id is None:
+        return [(ProductVariant(product=product, sku=product.sku, stock=rng.choice(STOCKS)), [])]
+    lamp = values["Lamp"]
+    return [
+        (
+            ProductVariant(
+                product=product,
+                sku=f"{product.sku}-{watts.replace(' ', '')}",
+                stock=rng.choice(STOCKS),
+                price_override=product.price + 5 if watts == "100 W" else None,
+                weight_grams=800,
+                position=position,
+                label=watts,
+            ),
+            [lamp[watts]],
+        )
+        for position, watts in enumerate(TYPES["Lamp"]["Wattage"])
+    ]
+
+
+def _variants_create(variants: list[tuple[ProductVariant, list[OptionValue]]]) -> None:
+    created = ProductVariant.objects.bulk_create([v for v, _ in variants], batch_size=BATCH)
+    through = ProductVariant.option_values.through
+    through.objects.bulk_create(
+        [
+            through(productvariant_id=v.pk, optionvalue_id=value.pk)
+            for v, (_, chosen) in zip(created, variants, strict=True)
+            for value in chosen
+        ],
+        batch_size=BATCH,
+    )
+
+
+STOCKS = [0, 1, 2, 3, 5, 8, 12, 25, 40, 100]
+
+
+def _product(i: int, leaves: list[Category], values: dict) -> Product:
     rng = random.Random(i)
     category = leaves[i % len(leaves)]
-    kind = f"{rng.choice(ADJECTIVES)} {rng.choice(NOUNS[category.name])}"
+    adjective = rng.choice(ADJECTIVES)  # drawn first: the demo names stay what they were
+    noun = rng.choice(NOUNS[category.name])
+    kind = f"{adjective} {noun}"
     name = f"{kind} {i}"
     return Product(
+        product_type=values["Lamp"]["__type__"] if noun == "Lamp" else None,
         sku=_sku(i),
         name=name,
         slug=f"{name.lower().replace(' ', '-')}",
@@ -104,23 +287,25 @@ def _product(i: int, leaves: list[Category]) -> Product:
             f"{rng.choice(['Made to last', 'Light and practical', 'Loved by our customers', 'Simple and useful'])}."
         ),
         price=money(Decimal(rng.randint(199, 49999)) / 100),
-        stock=rng.choice([0, 1, 2, 3, 5, 8, 12, 25, 40, 100]),
         category=category,
         is_featured=i % 97 == 1,
     )
 
 
 def _image(product: Product, i: int, images: list[tuple[str, str, str]]) -> ProductImage:
+    return ProductImage(product=product, **_image_fields(product, i, images))
+
+
+def _image_fields(product: Product, i: int, images: list[tuple[str, str, str]]) -> dict:
     original, thumbnail, display = images[i % len(images)]
-    return ProductImage(
-        product=product,
-        image=original,
-        thumbnail=thumbnail,
-        display=display,
-        alt_text=f"Photo of {product.name}",
-        position=1,
-        is_primary=True,
-    )
+    return {
+        "image": original,
+        "thumbnail": thumbnail,
+        "display": display,
+        "alt_text": f"Photo of {product.name}",
+        "position": 1,
+        "is_primary": True,
+    }
 
 
 def _ensure_palette() -> list[tuple[str, str, str]]:

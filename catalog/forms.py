@@ -2,6 +2,7 @@
 
 from django import forms
 
+from catalog.facets import FACET_MAX, price_parse
 from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
 
 Q_MAX_LENGTH = 100
@@ -65,7 +66,42 @@ def list_params(data, category_slugs: set[str]) -> ProductListParams:
     in_stock = str(data.get("in_stock", "")).lower() in ("1", "on", "true", "yes")
     per_page = min(max(_int(data.get("per_page"), PER_PAGE_DEFAULT), PER_PAGE_MIN), PER_PAGE_MAX)
     page = max(_int(data.get("page"), 1), 1)
-    return ProductListParams(q=q, category=category, sort=sort, in_stock=in_stock, per_page=per_page, page=page)
+    notices = []
+    o, o_bad = _ids(data, "o")
+    a, a_bad = _ids(data, "a")
+    min_price, min_ok = price_parse(data.get("min_price"))
+    max_price, max_ok = price_parse(data.get("max_price"))
+    if o_bad or a_bad or not (min_ok and max_ok):
+        notices.append("Some filters could not be read and were left out.")
+    return ProductListParams(
+        q=q,
+        category=category,
+        sort=sort,
+        in_stock=in_stock,
+        per_page=per_page,
+        page=page,
+        o=o,
+        a=a,
+        min_price=min_price,
+        max_price=max_price,
+        notices=tuple(notices),
+    )
+
+
+def _ids(data, name: str) -> tuple[tuple[int, ...], bool]:
+    """Repeated whole-number ids (`?o=3&o=7`): the first FACET_MAX * 2 read, duplicates dropped; True when
+    some were not ids."""
+    raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+    if isinstance(raw, (str, int)):
+        raw = [raw]
+    ids, bad = [], False
+    for item in list(raw)[: FACET_MAX * 2]:
+        number = _int(item, 0)
+        if 0 < number < 2**63:
+            ids.append(number)
+        else:
+            bad = True
+    return tuple(sorted(set(ids))), bad or len(raw) > FACET_MAX * 2
 
 
 def _int(value, default: int) -> int:

@@ -1,4 +1,5 @@
-"""The catalog: nested categories, products (archived, never deleted) and their ordered images."""
+"""The catalog: nested categories, product types with option axes, products (archived, never deleted), their
+variants (what is really sold: own SKU, stock, optional price) and their ordered images."""
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -45,6 +46,93 @@ class Category(models.Model):
             node = node.parent
 
 
+class ProductType(models.Model):
+    """A kind of product ("T-shirt", "Lamp"): the option axes its variants are made of."""
+
+    name = models.CharField(max_length=120, unique=True)
+    slug = models.SlugField(max_length=140, unique=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Option(models.Model):
+    """One axis a product type's variants differ by ("Size", "Colour")."""
+
+    product_type = models.ForeignKey(ProductType, related_name="options", on_delete=models.CASCADE)
+    name = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["product_type", "name"], name="catalog_option_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class OptionValue(models.Model):
+    """One value of an axis ("M", "Blue")."""
+
+    option = models.ForeignKey(Option, related_name="values", on_delete=models.CASCADE)
+    value = models.CharField(max_length=60)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["option", "value"], name="catalog_optionvalue_unique_value")]
+
+    def __str__(self) -> str:
+        return self.value
+
+
+class Attribute(models.Model):
+    """A typed property of a product type's products ("Material": text, "Wattage": number in W), shown in the
+    specification table; a facetable choice or yes/no attribute also filters the storefront lists."""
+
+    class Kind(models.TextChoices):
+        TEXT = "text", "text"
+        NUMBER = "number", "number"
+        CHOICE = "choice", "choice"
+        BOOLEAN = "boolean", "yes / no"
+
+    product_type = models.ForeignKey(ProductType, related_name="attributes", on_delete=models.CASCADE)
+    name = models.CharField(max_length=60)
+    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.TEXT)
+    unit = models.CharField(max_length=20, blank=True, help_text="Numbers only: “W”, “cm”, “kg”.")
+    is_facetable = models.BooleanField(
+        "filter by", default=False, help_text="Choice and yes/no attributes can filter the product lists."
+    )
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["product_type", "name"], name="catalog_attribute_unique_name")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.unit})" if self.unit else self.name
+
+
+class AttributeChoice(models.Model):
+    """One allowed value of a choice attribute ("Cotton", "Linen")."""
+
+    attribute = models.ForeignKey(Attribute, related_name="choices", on_delete=models.CASCADE)
+    value = models.CharField(max_length=100)
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["attribute", "value"], name="catalog_attributechoice_unique_value")
+        ]
+
+    def __str__(self) -> str:
+        return self.value
+
+
 class Product(models.Model):
     """Something we sell. "Deleting" a product archives it: orders keep pointing at it."""
 
@@ -53,15 +141,27 @@ class Product(models.Model):
     sku = models.CharField("SKU", max_length=64, unique=True, help_text="Stock keeping unit; unique.")
     description = models.TextField(blank=True)
     price = models.DecimalField(
-        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, validators=[MinValueValidator(0)]
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        validators=[MinValueValidator(0)],
+        help_text="The price of every variant that has no price of its own.",
     )
-    stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
+    product_type = models.ForeignKey(
+        ProductType, null=True, blank=True, related_name="products", on_delete=models.PROTECT
+    )
     category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
     is_featured = models.BooleanField("featured", default=False, help_text="Shown on the home page.")
     is_archived = models.BooleanField(
         "archived", default=False, help_text="Archived products are hidden from the storefront but kept for orders."
     )
     archived_at = models.DateTimeField(null=True, blank=True, editable=False)
+    related_products = models.ManyToManyField(
+        "self",
+        symmetrical=False,
+        blank=True,
+        related_name="picked_by",
+        help_text="Staff picks shown first under “You may also like”; the same category fills the rest.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 
@@ -69,7 +169,6 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_not_negative"),
-            models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_product_stock_not_negative"),
         ]
         # The storefront only reads unarchived rows: partial indexes serve its sorts and filters.
         indexes = [
@@ -81,7 +180,7 @@ class Product(models.Model):
             # Search puts an exact (case-insensitive) SKU first: `sku__iexact` is UPPER(sku) = UPPER(q).
             models.Index(Upper("sku"), name="catalog_prod_sku_upper"),
         ]
-        # The stored search vector and its GIN indexes (PostgreSQL only) come from migration 0004, outside
+        # The stored search vector and its GIN indexes (PostgreSQL only) come from migration 0007, outside
         # the model state; see catalog/search.py.
 
     def __str__(self) -> str:
@@ -90,6 +189,7 @@ class Product(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("catalog:product-detail", args=[self.slug])
 
+    # `stock` on a product is the sum over its variants, annotated by the selectors that show it.
     @property
     def in_stock(self) -> bool:
         return self.stock > 0
@@ -97,6 +197,66 @@ class Product(models.Model):
     @property
     def low_stock(self) -> bool:
         return 0 < self.stock <= LOW_STOCK_THRESHOLD
+
+
+class ProductVariant(models.Model):
+    """What a shopper really buys: one combination of a product's options, with its own SKU and stock.
+
+    Every product has at least one; a product without options has exactly one (the default).
+    """
+
+    product = models.ForeignKey(Product, related_name="variants", on_delete=models.CASCADE)
+    sku = models.CharField("SKU", max_length=64, unique=True, help_text="Stock keeping unit; unique.")
+    price_override = models.DecimalField(
+        "price",
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text="Empty: the product's price.",
+    )
+    stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
+    weight_grams = models.PositiveIntegerField("weight (g)", null=True, blank=True)
+    option_values = models.ManyToManyField(OptionValue, blank=True, related_name="variants")
+    # The option values as shoppers read them ("M / Blue"), kept by catalog.services.variant_labels_refresh
+    # so carts, orders and exports name a variant without joining its options.
+    label = models.CharField(max_length=200, blank=True, editable=False)
+    position = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        ordering = ["position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(stock__gte=0), name="catalog_variant_stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
+                name="catalog_variant_price_not_negative",
+            ),
+        ]
+        indexes = [models.Index(fields=["product", "stock"], name="catalog_variant_prod_stock")]
+
+    def __str__(self) -> str:
+        return self.sku
+
+    @property
+    def price(self):
+        """What the variant sells for: its own price, else the product's (needs `product` loaded)."""
+        return self.price_override if self.price_override is not None else self.product.price
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock > 0
+
+    @property
+    def low_stock(self) -> bool:
+        return 0 < self.stock <= LOW_STOCK_THRESHOLD
+
+    @property
+    def full_name(self) -> str:
+        """The product's name with the options, "T-shirt (M / Blue)" (needs `product` loaded)."""
+        return f"{self.product.name} ({self.label})" if self.label else self.product.name
 
 
 def image_upload_to(instance: "ProductImage", filename: str) -> str:
@@ -107,6 +267,14 @@ class ProductImage(models.Model):
     """A photo of a product. The original is kept for staff; shoppers get the renditions."""
 
     product = models.ForeignKey(Product, related_name="images", on_delete=models.CASCADE)
+    variant = models.ForeignKey(
+        ProductVariant,
+        null=True,
+        blank=True,
+        related_name="images",
+        on_delete=models.SET_NULL,
+        help_text="Shown when the shopper picks this variant; empty: the whole product.",
+    )
     image = models.ImageField("original", upload_to=image_upload_to)
     # Renditions, made by catalog.services.product_image_render when an image is added.
     thumbnail = models.ImageField(upload_to="products/thumbnails/", blank=True, editable=False)
@@ -128,3 +296,61 @@ class ProductImage(models.Model):
 
     def __str__(self) -> str:
         return self.alt_text or f"Image of {self.product_id}"
+
+
+class ProductAttributeValue(models.Model):
+    """A product's value of one attribute, in the column of the attribute's kind."""
+
+    product = models.ForeignKey(Product, related_name="attribute_values", on_delete=models.CASCADE)
+    attribute = models.ForeignKey(Attribute, related_name="product_values", on_delete=models.CASCADE)
+    value_text = models.CharField("text", max_length=200, blank=True)
+    value_number = models.DecimalField("number", max_digits=12, decimal_places=3, null=True, blank=True)
+    value_choice = models.ForeignKey(
+        AttributeChoice, null=True, blank=True, related_name="product_values", on_delete=models.PROTECT
+    )
+    value_bool = models.BooleanField("yes / no", null=True, blank=True)
+
+    class Meta:
+        ordering = ["attribute__position", "attribute_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["product", "attribute"], name="catalog_attrvalue_one_per_product"),
+        ]
+        indexes = [
+            models.Index(fields=["attribute", "value_choice"], name="catalog_attrvalue_choice"),
+            models.Index(fields=["attribute", "value_bool"], name="catalog_attrvalue_bool"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.attribute_id}: {self.display}"
+
+    def clean(self) -> None:
+        kind = self.attribute.kind if self.attribute_id else None
+        filled = {
+            Attribute.Kind.TEXT: bool(self.value_text),
+            Attribute.Kind.NUMBER: self.value_number is not None,
+            Attribute.Kind.CHOICE: self.value_choice_id is not None,
+            Attribute.Kind.BOOLEAN: self.value_bool is not None,
+        }
+        if kind is None:
+            return
+        if not filled[kind]:
+            raise ValidationError(
+                f"“{self.attribute.name}” is a {self.attribute.get_kind_display()} attribute: fill in that value."
+            )
+        if any(v for k, v in filled.items() if k != kind):
+            raise ValidationError(f"“{self.attribute.name}” takes only a {self.attribute.get_kind_display()} value.")
+        if kind == Attribute.Kind.CHOICE and self.value_choice.attribute_id != self.attribute_id:
+            raise ValidationError({"value_choice": f"Not a choice of “{self.attribute.name}”."})
+
+    @property
+    def display(self) -> str:
+        """The value as the specification table shows it (needs `attribute` and `value_choice` loaded)."""
+        kind = self.attribute.kind
+        if kind == Attribute.Kind.NUMBER and self.value_number is not None:
+            number = f"{self.value_number.normalize():f}"
+            return f"{number} {self.attribute.unit}".strip()
+        if kind == Attribute.Kind.CHOICE:
+            return self.value_choice.value if self.value_choice_id else ""
+        if kind == Attribute.Kind.BOOLEAN:
+            return "" if self.value_bool is None else ("Yes" if self.value_bool else "No")
+        return self.value_text

@@ -4,16 +4,39 @@ import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.functional import cached_property
 
-from catalog.models import Category, Product, ProductImage
+from catalog.models import (
+    Category,
+    Option,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    ProductVariant,
+)
 from catalog.search import product_search
 
 SORTS = {
@@ -26,18 +49,19 @@ DEFAULT_SORT = "name"
 
 
 def catalog_version() -> str:
-    """A value that changes whenever a product or category is saved: the key of every cached fragment.
+    """A value that changes whenever a product, variant or category is saved: the key of every cached fragment.
 
-    One indexed query (MAX over `updated_at` in both tables), so it is right across processes and machines;
-    writers that bypass save() must set `updated_at` themselves (the services do).
+    One indexed query (MAX over `updated_at` in the three tables), so it is right across processes and
+    machines; writers that bypass save() must set `updated_at` themselves (the services do, stock included).
     """
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT (SELECT MAX(updated_at) FROM {Product._meta.db_table}),"  # noqa: S608 - table names are ours
+            f" (SELECT MAX(updated_at) FROM {ProductVariant._meta.db_table}),"
             f" (SELECT MAX(updated_at) FROM {Category._meta.db_table})"
         )
-        product_max, category_max = cursor.fetchone()
-    stamps = f"{_stamp(product_max)}|{_stamp(category_max)}"
+        product_max, variant_max, category_max = cursor.fetchone()
+    stamps = f"{_stamp(product_max)}|{_stamp(variant_max)}|{_stamp(category_max)}"
     return hashlib.blake2b(stamps.encode(), digest_size=8).hexdigest()
 
 
@@ -131,6 +155,26 @@ def _with_primary_image(queryset: QuerySet[Product]) -> QuerySet[Product]:
     return queryset.prefetch_related(Prefetch("images", queryset=primary, to_attr="primary_images"))
 
 
+def _variants_of(field: str = "pk") -> QuerySet[ProductVariant]:
+    return ProductVariant.objects.filter(product_id=OuterRef(field)).order_by().values("product_id")
+
+
+def with_variant_summary(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    """Annotate `stock` (units over all variants) and `variant_count`: what cards and add buttons need.
+
+    Correlated subqueries on the (product, stock) index, so the page's query count stays the same.
+    """
+    return queryset.annotate(
+        stock=Coalesce(Subquery(_variants_of().annotate(n=Sum("stock")).values("n")), 0),
+        variant_count=Coalesce(Subquery(_variants_of().annotate(n=Count("pk")).values("n")), 0),
+    )
+
+
+def in_stock_filter() -> Exists:
+    """A product with at least one variant in stock."""
+    return Exists(ProductVariant.objects.filter(product_id=OuterRef("pk"), stock__gt=0))
+
+
 def product_visible(tree: CategoryTree) -> QuerySet[Product]:
     """Products shoppers may see: not archived, in a visible category."""
     return Product.objects.filter(is_archived=False, category_id__in=tree.visible_ids())
@@ -146,13 +190,37 @@ class ProductListParams:
     in_stock: bool = False
     per_page: int = 20
     page: int = 1
+    # Facets (catalog.facets): option value ids (`o`), attribute choice ids (`a`), a price range.
+    o: tuple[int, ...] = ()
+    a: tuple[int, ...] = ()
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    # What the shopper should know about the filters (ignored values, an impossible range); not in the URL.
+    notices: tuple[str, ...] = ()
 
     def query(self, **changes) -> str:
         """The query string for these parameters (defaults left out), with `changes` applied."""
         values = {**self.__dict__, **changes}
+        values.pop("notices")
         defaults = ProductListParams()
-        pairs = [(k, v) for k, v in values.items() if v != getattr(defaults, k)]
-        return urlencode([(k, "on" if v is True else v) for k, v in pairs])
+        pairs = []
+        for k, v in values.items():
+            if v == getattr(defaults, k):
+                continue
+            if isinstance(v, tuple):
+                pairs.extend((k, item) for item in v)
+            else:
+                pairs.append((k, "on" if v is True else v))
+        return urlencode(pairs)
+
+    @property
+    def has_facets(self) -> bool:
+        return bool(self.o or self.a or self.min_price is not None or self.max_price is not None)
+
+    @property
+    def impossible(self) -> bool:
+        """A price range no product can be in (min above max)."""
+        return self.min_price is not None and self.max_price is not None and self.min_price > self.max_price
 
 
 class LazyPage:
@@ -169,22 +237,26 @@ class LazyPage:
         return Paginator(self._build(), self._per_page).get_page(self._number)
 
 
-def product_list(tree: CategoryTree, params: ProductListParams, category: Category | None = None) -> LazyPage:
-    """The storefront list: category (with its subcategories), search, in-stock filter, sort, page."""
+def product_list(
+    tree: CategoryTree, params: ProductListParams, category: Category | None = None, version: str | None = None
+) -> LazyPage:
+    """The storefront list: category (with its subcategories), search, facets (availability, price, options,
+    attributes), sort, page."""
 
     def build() -> QuerySet[Product]:
+        from catalog import facets
+
         queryset = product_visible(tree).select_related("category")
         if category is not None:
             queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
-        if params.in_stock:
-            queryset = queryset.filter(stock__gt=0)
+        queryset = facets.facets_filter(queryset, params, facets.facet_definitions(version or catalog_version()))
         if params.q:
             queryset = product_search(queryset, params.q, ranked=params.sort == DEFAULT_SORT)
             if params.sort != DEFAULT_SORT:
                 queryset = queryset.order_by(*SORTS[params.sort])
         else:
             queryset = queryset.order_by(*SORTS[params.sort])
-        return _with_primary_image(queryset)
+        return _with_primary_image(with_variant_summary(queryset))
 
     return LazyPage(build, params.per_page, params.page)
 
@@ -221,23 +293,207 @@ def product_get_visible(tree: CategoryTree, slug: str, version: str) -> Product:
     return product
 
 
-def product_images(product: Product) -> QuerySet[ProductImage]:
-    """The product's images, primary first, then in staff order."""
-    return product.images.order_by("-is_primary", "position", "pk")
+@dataclass
+class VariantChoice:
+    """A product's variants and option axes, and which variant the shopper's selection points at.
+
+    `selected` is None when the selection names a combination no variant has ("unavailable").
+    `axes` is [(option, [(value, state)])], state "available", "sold-out" or "unavailable" given the
+    shopper's other choices: what the option pickers show.
+    """
+
+    variants: list[ProductVariant]
+    options: list[Option]
+    chosen: dict[int, int]  # option id -> value id
+    selected: ProductVariant | None
+
+    @property
+    def has_choice(self) -> bool:
+        return len(self.variants) > 1 and bool(self.options)
+
+    @property
+    def key(self) -> str:
+        """What the detail fragment's cache key needs: the selection, or the unavailable combination."""
+        if self.selected is not None:
+            return str(self.selected.pk)
+        return "x" + "-".join(f"{o}.{v}" for o, v in sorted(self.chosen.items()))
+
+    @property
+    def axes(self) -> list[tuple[Option, list[tuple[OptionValue, str]]]]:
+        out = []
+        for option in self.options:
+            values = []
+            for value in option.values.all():
+                wanted = {**self.chosen, option.pk: value.pk}
+                matching = [v for v in self.variants if _matches(v, wanted)]
+                if not matching:
+                    state = "unavailable"
+                elif not any(v.stock > 0 for v in matching):
+                    state = "sold-out"
+                else:
+                    state = "available"
+                values.append((value, state))
+            out.append((option, values))
+        return out
+
+
+def _matches(variant: ProductVariant, wanted: dict[int, int]) -> bool:
+    have = variant.value_by_option
+    return all(have.get(option_id) == value_id for option_id, value_id in wanted.items())
+
+
+def product_variants(product: Product, version: str) -> tuple[list[ProductVariant], list[Option]]:
+    """The product's variants (with their option values) and its type's options (with their values).
+
+    One query for a product without a type; four for a typed one (variants, their values, the options,
+    their values), whatever the number of variants; none when cached for this catalog version.
+    """
+    key = f"catalog:variants:{version}:{product.pk}"
+    cached = cache.get(key)
+    if cached is None:
+        variants_qs = ProductVariant.objects.filter(product_id=product.pk).order_by("position", "pk")
+        if product.product_type_id is not None:  # only a typed product's variants have option values
+            values = OptionValue.objects.only("id", "option_id", "value", "position")
+            variants_qs = variants_qs.prefetch_related(Prefetch("option_values", queryset=values))
+        variants = list(variants_qs)
+        options: list[Option] = []
+        if product.product_type_id is not None and any(v.option_values.all() for v in variants):
+            options = list(
+                Option.objects.filter(product_type_id=product.product_type_id)
+                .prefetch_related(Prefetch("values", queryset=OptionValue.objects.order_by("position", "pk")))
+                .order_by("position", "pk")
+            )
+        for variant in variants:
+            variant.product = product
+            variant.value_by_option = (
+                {v.option_id: v.pk for v in variant.option_values.all()} if product.product_type_id else {}
+            )
+        cached = (variants, options)
+        cache.set(key, cached, timeout=600)
+    return cached
+
+
+def variant_choose(product: Product, version: str, data) -> VariantChoice:
+    """Which variant a detail request shows: `variant=<id>`, or one value per option (`option-<id>=<value id>`).
+
+    Unknown or foreign ids are ignored (the default is shown); a combination no variant has selects none.
+    Without a choice: the first variant in stock, else the first.
+    """
+    variants, options = product_variants(product, version)
+    by_pk = {v.pk: v for v in variants}
+    wanted = _int_or_none(data.get("variant"))
+    if wanted in by_pk:
+        selected = by_pk[wanted]
+        return VariantChoice(variants, options, dict(selected.value_by_option), selected)
+    chosen: dict[int, int] = {}
+    for option in options:
+        value_id = _int_or_none(data.get(f"option-{option.pk}"))
+        if value_id is not None and any(v.pk == value_id for v in option.values.all()):
+            chosen[option.pk] = value_id
+    if chosen:
+        matching = [v for v in variants if _matches(v, chosen)]
+        if not matching:
+            return VariantChoice(variants, options, chosen, None)
+        selected = next((v for v in matching if v.stock > 0), matching[0])
+    else:
+        selected = next((v for v in variants if v.stock > 0), variants[0] if variants else None)
+    return VariantChoice(variants, options, dict(selected.value_by_option) if selected else chosen, selected)
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        number = int(str(value))
+    except (TypeError, ValueError):
+        return None
+    return number if 0 < number < 2**63 else None
+
+
+def product_specs(product: Product) -> list[tuple[str, str]]:
+    """The specification table: (attribute, value as shown), in the type's attribute order.
+
+    One query; none for a product without a type (attributes belong to types).
+    """
+    if product.product_type_id is None:
+        return []
+    values = (
+        ProductAttributeValue.objects.filter(product_id=product.pk)
+        .select_related("attribute", "value_choice")
+        .order_by("attribute__position", "attribute_id")
+    )
+    return [(v.attribute.name, v.display) for v in values if v.display]
+
+
+def product_images(product: Product, variant: ProductVariant | None = None) -> list[ProductImage]:
+    """The gallery: the variant's own images first, then the product's (primary first, then staff order).
+
+    Other variants' images are left out. One query.
+    """
+    images = list(product.images.order_by("-is_primary", "position", "pk"))
+    own = [i for i in images if variant is not None and i.variant_id == variant.pk]
+    shared = [i for i in images if i.variant_id is None]
+    return own + shared
 
 
 def product_related(tree: CategoryTree, product: Product, limit: int = 4) -> QuerySet[Product]:
-    """Other visible products of the same category, newest first."""
-    queryset = product_visible(tree).filter(category_id=product.category_id).exclude(pk=product.pk)
-    return _with_primary_image(queryset.order_by("-created_at", "-pk"))[:limit]
+    """Staff picks first, then other visible products of the same category, newest first (one query + images)."""
+    picks = Product.related_products.through.objects.filter(from_product_id=product.pk, to_product_id=OuterRef("pk"))
+    queryset = (
+        product_visible(tree)
+        .filter(Q(category_id=product.category_id) | Q(Exists(picks)))
+        .exclude(pk=product.pk)
+        .annotate(picked=Exists(picks))
+        .order_by("-picked", "-created_at", "-pk")
+    )
+    return _with_primary_image(with_variant_summary(queryset))[:limit]
+
+
+def product_also_bought(tree: CategoryTree, product: Product, limit: int = 4) -> list[Product]:
+    """What the orders that hold this product held besides, most often ordered together first.
+
+    Two queries (the ranking, the products) + their images; the ranking runs over order lines by product.
+    """
+    from orders.models import OrderLine
+
+    orders = OrderLine.objects.filter(product_id=product.pk).values("order_id")
+    ranked = list(
+        OrderLine.objects.filter(order_id__in=orders)
+        .exclude(product_id=product.pk)
+        .values("product_id")
+        .annotate(n=Count("order_id", distinct=True))
+        .order_by("-n", "product_id")
+        .values_list("product_id", flat=True)[: limit * 3]
+    )
+    if not ranked:
+        return []
+    found = {p.pk: p for p in _with_primary_image(with_variant_summary(product_visible(tree).filter(pk__in=ranked)))}
+    return [found[pk] for pk in ranked if pk in found][:limit]
+
+
+RECENT_COOKIE = "shop_recent"
+RECENT_MAX = 8
+
+
+def recently_viewed_ids(request) -> list[int]:
+    """The visitor's recently viewed product ids, newest first, from a signed cookie (no query)."""
+    raw = request.get_signed_cookie(RECENT_COOKIE, default="", salt="catalog.recent")
+    return [int(part) for part in raw.split(".") if part.isdigit() and 0 < int(part) < 2**63][:RECENT_MAX]
+
+
+def recently_viewed(tree: CategoryTree, ids: list[int]) -> list[Product]:
+    """Those products still visible, in the order viewed; no query at all for an empty list."""
+    if not ids:
+        return []
+    found = {p.pk: p for p in _with_primary_image(with_variant_summary(product_visible(tree).filter(pk__in=ids)))}
+    return [found[pk] for pk in ids if pk in found]
 
 
 def product_featured(tree: CategoryTree, limit: int = 8) -> QuerySet[Product]:
-    return _with_primary_image(product_visible(tree).filter(is_featured=True).order_by("-created_at", "-pk"))[:limit]
+    queryset = product_visible(tree).filter(is_featured=True).order_by("-created_at", "-pk")
+    return _with_primary_image(with_variant_summary(queryset))[:limit]
 
 
 def product_newest(tree: CategoryTree, limit: int = 8) -> QuerySet[Product]:
-    return _with_primary_image(product_visible(tree).order_by("-created_at", "-pk"))[:limit]
+    return _with_primary_image(with_variant_summary(product_visible(tree).order_by("-created_at", "-pk")))[:limit]
 
 
 def catalog_is_empty() -> bool:

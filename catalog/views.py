@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed
-from catalog import selectors
+from catalog import facets, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
@@ -44,7 +44,8 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         current = tree.get(category)
         if current is None or not tree.is_visible(current):
             raise Http404("No such category.")
-    params = list_params(request.GET, tree.visible_slugs())
+    definitions = facets.facet_definitions(version)
+    params = facets.facets_clean(list_params(request.GET, tree.visible_slugs()), definitions)
     current_filter = tree.get(params.category) if current is None and params.category else current
     ctx = {
         # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
@@ -54,7 +55,11 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
-        "products": selectors.product_list(tree, params, category=current_filter),
+        "products": selectors.product_list(tree, params, category=current_filter, version=version),
+        # Counted only when the template renders it, like the products.
+        "facets": lambda: facets.facets_count(
+            tree, params, current_filter, definitions, category_page=current is not None
+        ),
     }
     partial = request.htmx and not request.htmx.history_restore_request
     template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
@@ -68,16 +73,33 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
 
 @require_safe
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """The product page; `?variant=` or `?option-<id>=<value id>` pick a variant (a plain GET form).
+
+    htmx gets the product block alone (price, stock, gallery, add button of the chosen variant).
+    """
     version = selectors.catalog_version()
     tree = selectors.category_tree(version)
     product = selectors.product_get_visible(tree, slug, version)
+    choice = selectors.variant_choose(product, version, request.GET)
+    recent = selectors.recently_viewed_ids(request)
     ctx = {
         "version": version,
         "product": product,
+        "choice": choice,
+        "selected": choice.selected,
         "breadcrumbs": [*tree.ancestors(product.category), product.category],
         # Callables: the template calls them inside its cached fragment, so a cache hit builds no query.
-        "images": lambda: selectors.product_images(product),
+        "images": lambda: selectors.product_images(product, choice.selected),
+        "specs": lambda: selectors.product_specs(product),
         "related": lambda: selectors.product_related(tree, product),
+        "also_bought": lambda: selectors.product_also_bought(tree, product),
+        # Per visitor, so outside the shared cache; no query when the visitor has seen nothing else yet.
+        "recent": selectors.recently_viewed(tree, [pk for pk in recent if pk != product.pk]),
     }
     event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
-    return render(request, "catalog/product_detail.html", ctx)
+    partial = request.htmx and not request.htmx.history_restore_request
+    response = render(request, "catalog/product_detail.html#product" if partial else "catalog/product_detail.html", ctx)
+    patch_vary_headers(response, ["HX-Request"])
+    if not partial:
+        services.recently_viewed_push(response, recent, product.pk)
+    return response

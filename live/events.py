@@ -49,6 +49,30 @@ def stock_changed(product_ids: Iterable[int]) -> None:
         publish(f"product:{product_id}", f"stock-{product_id}")
 
 
+def variant_stock_changed(variant_ids: Iterable[int]) -> None:
+    """Stock of these variants moved: their products' open pages re-fetch the chosen variant's stock.
+
+    The variants' products are read once, when the transaction commits, so the caller's transaction
+    (checkout) pays no query for it.
+    """
+    ids = sorted(set(variant_ids))
+    if not ids:
+        return
+
+    def send() -> None:
+        from catalog.models import ProductVariant
+
+        try:
+            product_ids = sorted(set(ProductVariant.objects.filter(pk__in=ids).values_list("product_id", flat=True)))
+        except Exception:  # as _send: a lost push only delays a page until its next re-sync or poll
+            logger.exception("live: could not read the products of variants %s", ids)
+            return
+        for product_id in product_ids:
+            _send(broker.Message(topic=f"product:{product_id}", event=f"stock-{product_id}", data=""))
+
+    transaction.on_commit(send)
+
+
 def cart_changed(user_id: int | None) -> None:
     """An account's cart changed: the badge in its other tabs and devices re-fetches."""
     if user_id is not None:

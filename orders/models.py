@@ -122,8 +122,12 @@ class OrderLine(models.Model):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     # PROTECT: an ordered product can be archived, never hard-deleted.
     product = models.ForeignKey("catalog.Product", on_delete=models.PROTECT, related_name="order_lines")
+    variant = models.ForeignKey("catalog.ProductVariant", on_delete=models.PROTECT, related_name="order_lines")
     name = models.CharField(max_length=200)
-    sku = models.CharField("SKU", max_length=64)
+    variant_label = models.CharField(
+        max_length=200, blank=True, help_text="The variant's options when ordered (“M / Blue”); empty for a default."
+    )
+    sku = models.CharField("SKU", max_length=64, help_text="The variant's SKU when ordered.")
     unit_price = _money()
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     line_total = _money()
@@ -131,13 +135,18 @@ class OrderLine(models.Model):
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint(fields=["order", "product"], name="orders_orderline_one_per_product"),
+            models.UniqueConstraint(fields=["order", "variant"], name="orders_orderline_one_per_variant"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="orders_orderline_quantity_positive"),
             models.CheckConstraint(condition=Q(unit_price__gte=0), name="orders_orderline_price_not_negative"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.quantity} × {self.name}"
+        return f"{self.quantity} × {self.full_name}"
+
+    @property
+    def full_name(self) -> str:
+        """The product's name with the variant's options, as ordered: "T-shirt (M / Blue)"."""
+        return f"{self.name} ({self.variant_label})" if self.variant_label else self.name
 
 
 class OrderTransition(models.Model):

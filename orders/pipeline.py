@@ -92,24 +92,28 @@ def shipping_rates() -> dict[str, tuple[str, Decimal]]:
 def checkout_totals(lines: Sequence[CartLine], shipping: str) -> Totals:
     """Totals at current prices: goods + shipping (+ tax on both when ORDER_TAX_RATE is set)."""
     label, cost = shipping_rates()[shipping]
-    subtotal = sum((line.product.price * line.quantity for line in lines), Decimal("0.00"))
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
     rate = settings.ORDER_TAX_RATE
     tax = money_round((subtotal + cost) * rate)
     return Totals(subtotal, shipping, label, cost, rate, tax, subtotal + cost + tax)
 
 
 def checkout_quote(lines: Sequence[CartLine], totals: Totals) -> str:
-    """A fingerprint of what the review page showed: products, quantities, prices, shipping, total."""
-    parts = [f"{line.product_id}:{line.quantity}:{line.product.price}" for line in lines]
+    """A fingerprint of what the review page showed: variants, quantities, prices, shipping, total."""
+    parts = [f"{line.variant_id}:{line.quantity}:{line.unit_price}" for line in lines]
     parts += [totals.shipping_method, str(totals.shipping_cost), str(totals.tax), str(totals.total)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
 def checkout_lines(cart: Cart | None) -> list[CartLine]:
-    """The cart's lines with product and category, in a stable order."""
+    """The cart's lines with variant, product and category, in a stable order."""
     if cart is None:
         return []
-    return list(CartLine.objects.filter(cart=cart).select_related("product__category").order_by("created_at", "pk"))
+    queryset = CartLine.objects.filter(cart=cart).select_related("variant", "product__category")
+    lines = list(queryset.order_by("created_at", "pk"))
+    for line in lines:
+        line.variant.product = line.product
+    return lines
 
 
 # --- The steps, in order ------------------------------------------------------------------------------
@@ -150,20 +154,20 @@ def step_prices_unchanged(checkout: Checkout) -> None:
 
 def step_stock_available(checkout: Checkout) -> None:
     short = [
-        f"{line.product.name} ({f'only {line.product.stock} left' if line.product.stock else 'sold out'})"
+        f"{line.variant.full_name} ({f'only {line.variant.stock} left' if line.variant.stock else 'sold out'})"
         for line in checkout.lines
-        if line.quantity > line.product.stock
+        if line.quantity > line.variant.stock
     ]
     if short:
         raise OutOfStock(f"Not enough stock: {', '.join(short)}. Change the quantities in your cart.")
     limit = settings.CART_MAX_QUANTITY_PER_LINE
-    over = [line.product.name for line in checkout.lines if line.quantity > limit]
+    over = [line.variant.full_name for line in checkout.lines if line.quantity > limit]
     if over:
         raise OutOfStock(f"At most {limit} of each product per order: {', '.join(over)}. Lower the quantities.")
 
 
 def step_reserve_stock(checkout: Checkout) -> None:
-    stock_reserve((line.product_id, line.quantity) for line in checkout.lines)
+    stock_reserve((line.variant_id, line.quantity) for line in checkout.lines)
 
 
 def step_create_order(checkout: Checkout) -> None:
@@ -200,11 +204,13 @@ def step_create_order(checkout: Checkout) -> None:
         OrderLine(
             order=order,
             product=line.product,
+            variant=line.variant,
             name=line.product.name,
-            sku=line.product.sku,
-            unit_price=line.product.price,
+            variant_label=line.variant.label,
+            sku=line.variant.sku,
+            unit_price=line.unit_price,
             quantity=line.quantity,
-            line_total=line.product.price * line.quantity,
+            line_total=line.unit_price * line.quantity,
         )
         for line in checkout.lines
     )
@@ -226,7 +232,9 @@ def step_queue_confirmation(checkout: Checkout) -> None:
     order_mail(
         order=order,
         kind=Message.Kind.ORDER_CONFIRMATION,
-        lines=[{"name": line.name, "quantity": line.quantity, "total": line.line_total} for line in order.lines.all()],
+        lines=[
+            {"name": line.full_name, "quantity": line.quantity, "total": line.line_total} for line in order.lines.all()
+        ],
         total=order.total,
     )
     # The reservation's end: the task cancels the order then unless it is paid.

@@ -1,8 +1,8 @@
 """Writes for orders: status transitions, stock reservation, invoice numbers, cancel and ship.
 
-Locks: placing an order takes products (by id) → invoice counter; cancel, refund and settle take
-invoice → order → products (by id); a refund's credit note takes the credit-note counter last. No
-deadlock: placement's invoice and order are new rows nobody else can hold, and products are always
+Locks: placing an order takes variants (by id) → invoice counter; cancel, refund and settle take
+invoice → order → variants (by id); a refund's credit note takes the credit-note counter last. No
+deadlock: placement's invoice and order are new rows nobody else can hold, and variants are always
 locked in id order. Paying and expiry are in orders/payments.py, refunds in orders/refunds.py, the
 checkout pipeline in orders/pipeline.py; none of them is imported here.
 """
@@ -18,7 +18,7 @@ from django.db.models import F
 from django.db.models.functions import Now
 
 from api import webhooks
-from catalog.models import Product
+from catalog.models import ProductVariant
 from live import events as live_events
 from notifications.models import Message
 from notifications.services import mail_enqueue
@@ -88,24 +88,25 @@ def order_transition(*, order: Order, to: str, actor: str, note: str = "", **cha
 
 
 def stock_reserve(items: Iterable[tuple[int, int]]) -> None:
-    """Take (product id, quantity) off stock, all or nothing, in the caller's transaction.
+    """Take (variant id, quantity) off stock, all or nothing, in the caller's transaction.
 
-    One conditional UPDATE per product (WHERE stock >= quantity): on PostgreSQL the row lock makes a
+    One conditional UPDATE per variant (WHERE stock >= quantity): on PostgreSQL the row lock makes a
     concurrent buyer wait and re-check; on SQLite the transaction holds the write lock. The CHECK
     constraint stock >= 0 stands behind it. Rows are taken in id order, so two buyers cannot deadlock.
+    `updated_at` moves with the stock, so the cached catalog pages show the new stock.
     """
     items = sorted(items)
-    for product_id, quantity in items:
-        taken = Product.objects.filter(pk=product_id, stock__gte=quantity).update(
+    for variant_id, quantity in items:
+        taken = ProductVariant.objects.filter(pk=variant_id, stock__gte=quantity).update(
             stock=F("stock") - quantity, updated_at=Now()
         )
         if not taken:
-            product = Product.objects.filter(pk=product_id).only("name", "stock").first()
-            left = product.stock if product else 0
-            name = product.name if product else "A product"
+            variant = ProductVariant.objects.filter(pk=variant_id).select_related("product").first()
+            left = variant.stock if variant else 0
+            name = variant.full_name if variant else "A product"
             raise OutOfStock(f"{name}: only {left} left in stock." if left else f"{name} is sold out.")
     webhooks.stock_low_check(items)
-    live_events.stock_changed(product_id for product_id, _ in items)
+    live_events.variant_stock_changed(variant_id for variant_id, _ in items)
 
 
 def stock_release(*, order: Order) -> bool:
@@ -113,10 +114,10 @@ def stock_release(*, order: Order) -> bool:
     with transaction.atomic():
         if not Order.objects.filter(pk=order.pk, stock_held=True).update(stock_held=False):
             return False
-        released = sorted(order.lines.values_list("product_id", "quantity"))
-        for product_id, quantity in released:
-            Product.objects.filter(pk=product_id).update(stock=F("stock") + quantity, updated_at=Now())
-        live_events.stock_changed(product_id for product_id, _ in released)
+        released = sorted(order.lines.values_list("variant_id", "quantity"))
+        for variant_id, quantity in released:
+            ProductVariant.objects.filter(pk=variant_id).update(stock=F("stock") + quantity, updated_at=Now())
+        live_events.variant_stock_changed(variant_id for variant_id, _ in released)
     order.stock_held = False
     return True
 

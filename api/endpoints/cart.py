@@ -25,7 +25,10 @@ def _item_out(line: CartLine, problems: list[cart_services.Problem]) -> CartItem
     return CartItemOut(
         id=line.pk,
         product_id=line.product_id,
+        variant_id=line.variant_id,
+        sku=line.variant.sku,
         name=line.product.name,
+        variant_label=line.variant.label,
         quantity=line.quantity,
         unit_price=line.unit_price,
         total=line.total,
@@ -35,7 +38,11 @@ def _item_out(line: CartLine, problems: list[cart_services.Problem]) -> CartItem
 
 def _change_out(change: cart_services.LineChange) -> CartChangeOut:
     return CartChangeOut(
-        id=change.line_id, product_id=change.product.pk, quantity=change.quantity, notice=change.notice
+        id=change.line_id,
+        product_id=change.product.pk,
+        variant_id=change.variant.pk,
+        quantity=change.quantity,
+        notice=change.notice,
     )
 
 
@@ -58,7 +65,8 @@ def cart_add(request: HttpRequest, uid: int, body: CartItemIn):
     product = Product.objects.filter(pk=body.product_id).first()
     if product is None:
         raise ApiProblem(404, "No such product.")
-    return 201, _change_out(cart_services.line_add(cart, product, body.quantity))
+    variant = cart_services.variant_for(product, body.variant_id)
+    return 201, _change_out(cart_services.line_add(cart, variant, body.quantity))
 
 
 @router.get("/user/{uid}/cart/{item_id}", response={200: CartItemOut, ERRORS: Problem})

@@ -4,7 +4,7 @@ from typing import Literal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Prefetch
+from django.db.models import Prefetch, prefetch_related_objects
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_vary_headers
 from ninja import Query, Router, Schema, Status
@@ -15,7 +15,7 @@ from api.auth import OPTIONAL, PUBLIC, require
 from api.errors import ApiProblem
 from api.http import etag, idempotent, not_modified, page_meta
 from api.models import Scope
-from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate
+from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate, VariantOut
 from catalog import services as catalog_services
 from catalog.forms import PER_PAGE_DEFAULT, PER_PAGE_MAX, Q_MAX_LENGTH, list_params
 from catalog.models import Product, ProductImage
@@ -47,6 +47,9 @@ def _reader(request: HttpRequest) -> bool:
 
 
 def product_out(product: Product) -> ProductOut:
+    """The product with its variants (prefetch `variants`)."""
+    variants = list(product.variants.all())
+    stock = sum(v.stock for v in variants)
     images = getattr(product, "primary_images", None)
     thumbnail = images[0].thumbnail.url if images and images[0].thumbnail else None
     return ProductOut(
@@ -57,11 +60,23 @@ def product_out(product: Product) -> ProductOut:
         description=product.description,
         price=product.price,
         currency=settings.SHOP_CURRENCY,
-        stock=product.stock,
-        in_stock=product.in_stock,
+        stock=stock,
+        in_stock=stock > 0,
         category_id=product.category_id,
         is_featured=product.is_featured,
         is_deleted=product.is_archived,
+        variants=[
+            VariantOut(
+                id=v.pk,
+                sku=v.sku,
+                label=v.label,
+                price=v.price_override if v.price_override is not None else product.price,
+                stock=v.stock,
+                in_stock=v.stock > 0,
+                weight_grams=v.weight_grams,
+            )
+            for v in variants
+        ],
         thumbnail=thumbnail,
         url=product.get_absolute_url(),
         created_at=product.created_at,
@@ -95,7 +110,8 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
         response.content = body
         return response
     params = list_params(filters.model_dump(), tree.visible_slugs())
-    page = product_list(tree, params, category).page
+    page = product_list(tree, params, category, version=version).page
+    prefetch_related_objects(page.object_list, "variants")
     out = ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
     response.content = RENDERER.render(request, out.model_dump(), response_status=200)
     cache.set(key, response.content, timeout=PRODUCTS_PAGE_TTL)
@@ -113,7 +129,7 @@ def product_detail(request: HttpRequest, response: HttpResponse, product_id: int
     primary = ProductImage.objects.filter(is_primary=True)
     product = (
         Product.objects.filter(pk=product_id)
-        .prefetch_related(Prefetch("images", queryset=primary, to_attr="primary_images"))
+        .prefetch_related(Prefetch("images", queryset=primary, to_attr="primary_images"), "variants")
         .first()
     )
     # Shoppers see what the storefront shows; staff also see deleted (archived) and hidden products.
@@ -156,13 +172,14 @@ def _staff_product(request: HttpRequest, product_id: int) -> Product:
 def product_create(request: HttpRequest, body: ProductIn):
     require(request, Scope.CATALOG_WRITE)
     product = catalog_services.product_save(Product(), body.model_dump())
-    return 201, product_out(product)
+    return 201, product_out(Product.objects.prefetch_related("variants").get(pk=product.pk))
 
 
 @router.put("/product/{product_id}", response={200: ProductOut, ERRORS: Problem}, summary="Change a product (staff)")
 def product_update(request: HttpRequest, product_id: int, body: ProductUpdate):
     product = _staff_product(request, product_id)
-    return product_out(catalog_services.product_save(product, body.model_dump(exclude_unset=True)))
+    catalog_services.product_save(product, body.model_dump(exclude_unset=True))
+    return product_out(Product.objects.prefetch_related("variants").get(pk=product.pk))
 
 
 @router.delete("/product/{product_id}", response={204: None, ERRORS: Problem}, summary="Delete a product (staff)")

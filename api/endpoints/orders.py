@@ -57,7 +57,9 @@ def order_detail(request: HttpRequest, number: str):
     lines = [
         OrderLineOut(
             product_id=line.product_id,
+            variant_id=line.variant_id,
             name=line.name,
+            variant_label=line.variant_label,
             sku=line.sku,
             unit_price=line.unit_price,
             quantity=line.quantity,

@@ -11,26 +11,39 @@ import re
 import secrets
 
 from django import template
+from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from cart.selectors import cart_quantities
 from cart.services import line_max
+from catalog.models import ProductVariant
 
 register = template.Library()
 
-SLOT = re.compile(r"<!--cart-add (\d+) (list|detail)-->")
+SLOT = re.compile(r"<!--cart-add (\d+) (list|detail) (\d*)-->")
 FORM_TEMPLATE = "cart/add_form.html"
 SOLD_OUT = mark_safe('<p class="cart-add"><button type="button" class="cart-add-button" disabled>Sold out</button></p>')
+CHOOSE = '<p class="cart-add"><a class="cart-add-button cart-add-choose" href="{url}">Choose options</a></p>'
 
 
 @register.simple_tag
-def cart_add_slot(product, variant: str = "list") -> SafeString:
-    """Where the visitor's add-to-cart form goes; a disabled button when the product cannot be bought."""
+def cart_add_slot(item, variant: str = "list") -> SafeString:
+    """Where the visitor's add-to-cart form goes; a disabled button when it cannot be bought.
+
+    `item` is a list card's product (annotated by catalog.selectors.with_variant_summary: a product with
+    several variants links to its page to choose) or the detail page's chosen variant.
+    """
     if variant not in ("list", "detail"):
         raise template.TemplateSyntaxError(f"cart_add_slot: unknown variant {variant!r}")
-    if line_max(product) < 1:
+    if isinstance(item, ProductVariant):
+        if line_max(item) < 1:
+            return SOLD_OUT
+        return mark_safe(f"<!--cart-add {int(item.product_id)} {variant} {int(item.pk)}-->")  # noqa: S308 - ints
+    if item.is_archived or item.stock < 1:
         return SOLD_OUT
-    return mark_safe(f"<!--cart-add {int(product.pk)} {variant}-->")  # noqa: S308 - an int and a fixed word
+    if item.variant_count > 1:
+        return format_html(CHOOSE, url=item.get_absolute_url())
+    return mark_safe(f"<!--cart-add {int(item.pk)} {variant} -->")  # noqa: S308 - an int and a fixed word
 
 
 class CartFillNode(template.Node):
@@ -51,13 +64,15 @@ class CartFillNode(template.Node):
         stand_in = f"product{secrets.token_hex(8)}"
         blank: dict[str, str] = {}
 
-        def render(product_id: int | str, variant: str, in_cart: int) -> str:
-            values = {"product_id": product_id, "variant": variant, "next": next_url, "note": ""}
-            with context.push(values, in_cart=in_cart):
+        def render(product_id: int | str, variant: str, in_cart: int, variant_id: str = "") -> str:
+            values = {"product_id": product_id, "variant": variant, "variant_id": variant_id, "next": next_url}
+            with context.push(values, in_cart=in_cart, note=""):
                 return form.render(context)
 
         def fill(match: re.Match) -> str:
-            product_id, variant = int(match[1]), match[2]
+            product_id, variant, variant_id = int(match[1]), match[2], match[3]
+            if variant_id:  # the detail page: one form, for the chosen variant
+                return render(product_id, variant, quantities.get(product_id, 0), variant_id)
             if in_cart := quantities.get(product_id, 0):
                 return render(product_id, variant, in_cart)
             if variant not in blank:

@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.money import format_money
 from catalog.search import search_result_count
 
@@ -23,8 +23,11 @@ def money_in(amount: Decimal, currency: str) -> str:
 
 
 @register.filter
-def stock_label(product: Product) -> str:
-    """What a shopper needs to know about stock: out, only a few left, or in stock."""
+def stock_label(product: Product | ProductVariant) -> str:
+    """What a shopper needs to know about stock: out, only a few left, or in stock.
+
+    A variant's own stock, or a product's `stock` over its variants (catalog.selectors.with_variant_summary).
+    """
     if not product.in_stock:
         return "Out of stock"
     if product.low_stock:
@@ -48,3 +51,9 @@ def result_count(count: int, q: str) -> str:
 def with_q(params, q: str) -> str:
     """The list's query string for another search (the "did you mean" link), from its first page."""
     return params.query(q=q, page=1)
+
+
+@register.filter
+def get_item(mapping: dict, key):
+    """`mapping[key]` in a template (the option pickers' chosen values); None when absent."""
+    return mapping.get(key)

@@ -15,7 +15,7 @@ from orders.payments import payment_settle
 from sandbox.gateway import SandboxGateway
 from tests.accounts.conftest import PASSWORD
 from tests.analytics.conftest import BROWSER
-from tests.factories import make_category, make_product
+from tests.factories import make_category, make_product, set_stock
 from tests.notifications.conftest import drain_tasks
 from tests.orders.conftest import ADDRESS, ASYNC, DECLINE, INSUFFICIENT, SUCCESS, TIMEOUT, fill_cart, pay_over_http
 
@@ -62,8 +62,7 @@ def test_adding_records_cart_add_with_the_quantity_actually_added(shopper_client
 
 
 def test_a_refused_add_records_nothing(shopper_client, lamp):
-    lamp.stock = 0
-    lamp.save()
+    set_stock(lamp, 0)
 
     add(shopper_client, lamp, 1, **HTMX)
 

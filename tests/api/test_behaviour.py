@@ -4,6 +4,7 @@ from api.models import IdempotentRequest
 from cart.models import CartLine
 from catalog.models import Product
 from tests.api.conftest import Api, api_for, problem
+from tests.factories import set_stock
 
 # --- Bad input: always a 4xx problem ---------------------------------------------------------------
 
@@ -78,11 +79,9 @@ def test_keys_belong_to_their_user(shopper, other, product):
 
 
 def test_a_failed_request_does_not_keep_its_key(shopper_api, shopper, product):
-    product.stock = 0
-    product.save()
+    set_stock(product, 0)
     problem(shopper_api.post(f"/user/{shopper.pk}/cart/", {"product_id": product.pk}, Idempotency_Key="retry"), 409)
-    product.stock = 3
-    product.save()
+    set_stock(product, 3)
     assert (
         shopper_api.post(f"/user/{shopper.pk}/cart/", {"product_id": product.pk}, Idempotency_Key="retry").status_code
         == 201

@@ -2,7 +2,7 @@ import pytest
 
 from cart.models import CartLine
 from tests.api.conftest import problem
-from tests.factories import make_product
+from tests.factories import default_variant, make_product, set_stock
 from tests.orders.conftest import fill_cart, place
 
 
@@ -32,7 +32,8 @@ def test_change_and_remove_an_item(shopper_api, shopper, product):
     assert changed.status_code == 200
     assert changed.json()["quantity"] == 3
     zero = shopper_api.put(f"/user/{shopper.pk}/cart/{line.pk}", {"quantity": 0}).json()
-    assert zero == {"id": None, "product_id": product.pk, "quantity": 0, "notice": ""}
+    variant_id = default_variant(product).pk
+    assert zero == {"id": None, "product_id": product.pk, "variant_id": variant_id, "quantity": 0, "notice": ""}
     assert not CartLine.objects.filter(pk=line.pk).exists()
 
 
@@ -62,8 +63,7 @@ def test_an_archived_or_sold_out_product_cannot_be_added(shopper_api, shopper, c
 
 def test_the_cart_shows_what_blocks_checkout(shopper_api, shopper, product):
     fill_cart(shopper, (product, 2))
-    product.stock = 0
-    product.save()
+    set_stock(product, 0)
     cart = shopper_api.get(f"/user/{shopper.pk}/cart/").json()
     assert cart["checkout_blocked"]
     assert cart["items"][0]["problems"][0]["kind"] == "out_of_stock"

@@ -6,6 +6,7 @@ from django.test import Client
 from api.models import Webhook, WebhookDelivery
 from orders.models import Invoice, Order, Payment
 from tests.api.conftest import api_for, problem
+from tests.factories import stock_of
 from tests.orders.conftest import fill_cart, place
 
 ADDRESS = {"name": "Ada Lovelace", "line1": "12 Engine Street", "city": "London", "postcode": "N1 7AA", "country": "GB"}
@@ -21,7 +22,7 @@ def test_an_invoice_from_the_cart_places_the_order(shopper_api, shopper, product
     assert invoice.order.user == shopper
     assert invoice.order.lines.get().quantity == 2
     product.refresh_from_db()
-    assert product.stock == 3  # reserved
+    assert stock_of(product) == 3  # reserved
     assert shopper_api.get(f"/user/{shopper.pk}/cart/").json()["items"] == []
 
 

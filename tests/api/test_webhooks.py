@@ -118,19 +118,9 @@ def test_the_admin_shows_the_delivery_log(admin_client, product, hook):
 
 
 def test_a_product_saved_in_the_admin_is_announced(admin_client, product, hook):
-    data = {
-        "name": "Renamed gear",
-        "slug": product.slug,
-        "sku": product.sku,
-        "category": product.category_id,
-        "price": "10.00",
-        "stock": 5,
-        "description": "",
-        "images-TOTAL_FORMS": 0,
-        "images-INITIAL_FORMS": 0,
-        "images-MIN_NUM_FORMS": 0,
-        "images-MAX_NUM_FORMS": 1000,
-    }
+    from tests.catalog.test_admin import change_form
+
+    data = change_form(product, name="Renamed gear", price="10.00", description="")
     response = admin_client.post(f"/admin/catalog/product/{product.pk}/change/", data)
     assert response.status_code == 302, response.content.decode()[:2000]
     assert WebhookDelivery.objects.get().payload["name"] == "Renamed gear"

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 
 from accounts.models import User
 from cart.models import Cart, CartLine
-from tests.factories import make_category, make_product
+from tests.factories import default_variant, make_category, make_product
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
@@ -107,7 +107,13 @@ def test_change_quantity_remove_and_undo_on_the_cart_page(page, live_server, sho
 def test_the_anonymous_cart_is_merged_at_login(page, live_server, shop, console_errors):
     user = User.objects.create_user("shopper@example.org", PASSWORD)
     earlier = Cart.objects.create(user=user)
-    CartLine.objects.create(cart=earlier, product=shop["lamp"], quantity=2, price_seen=Decimal("19.90"))
+    CartLine.objects.create(
+        cart=earlier,
+        product=shop["lamp"],
+        variant=default_variant(shop["lamp"]),
+        quantity=2,
+        price_seen=Decimal("19.90"),
+    )
 
     page.goto(live_server.url + shop["lamp"].get_absolute_url())
     page.get_by_label("Quantity").fill("2")

@@ -4,6 +4,7 @@ from django.contrib.auth.models import Permission
 from accounts.models import User
 from cart import services
 from cart.models import Cart
+from tests.factories import default_variant
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +19,7 @@ def staff(client):
 
 def test_staff_can_look_at_carts_but_not_change_them(client, staff, user, lamp):
     cart = Cart.objects.create(user=user)
-    services.line_add(cart, lamp, 2)
+    services.line_add(cart, default_variant(lamp), 2)
 
     listing = client.get("/admin/cart/cart/?user__isempty=0")
     assert listing.status_code == 200

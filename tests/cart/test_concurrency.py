@@ -8,6 +8,7 @@ from django.test import RequestFactory
 
 from cart import services
 from cart.models import Cart, CartLine
+from tests.factories import default_variant
 
 
 @pytest.mark.django_db(transaction=True)
@@ -24,7 +25,7 @@ def test_a_double_click_on_add_adds_twice_without_an_error(kettle):
     def click():
         try:
             start.wait()
-            services.line_add(cart, kettle, 1)
+            services.line_add(cart, default_variant(kettle), 1)
         except Exception as exc:  # noqa: BLE001 - collected and asserted below
             errors.append(exc)
         finally:
@@ -47,7 +48,9 @@ def test_two_logins_at_once_from_two_anonymous_carts_merge_both(user, lamp, kett
     requests = []
     for product in (lamp, kettle):
         anonymous = Cart.objects.create(token=f"{product.pk:0>43}")
-        CartLine.objects.create(cart=anonymous, product=product, quantity=1, price_seen=product.price)
+        CartLine.objects.create(
+            cart=anonymous, product=product, variant=default_variant(product), quantity=1, price_seen=product.price
+        )
         requests.append(RequestFactory().get("/", HTTP_COOKIE=f"{services.CART_COOKIE}={anonymous.token}"))
     start = threading.Barrier(2)
     errors = []

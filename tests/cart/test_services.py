@@ -11,9 +11,9 @@ from django.test import RequestFactory
 
 from cart import services
 from cart.models import Cart, CartLine
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.services import product_archive
-from tests.factories import make_product
+from tests.factories import default_variant, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -24,8 +24,8 @@ def cart(db):
 
 
 def test_adding_twice_adds_up_on_one_line(cart, kettle):
-    first = services.line_add(cart, kettle, 2)
-    second = services.line_add(cart, kettle, 3)
+    first = services.line_add(cart, default_variant(kettle), 2)
+    second = services.line_add(cart, default_variant(kettle), 3)
 
     assert first.line_id == second.line_id
     assert CartLine.objects.get(pk=first.line_id).quantity == 5
@@ -33,7 +33,7 @@ def test_adding_twice_adds_up_on_one_line(cart, kettle):
 
 
 def test_asking_for_more_than_the_stock_is_capped_with_a_message(cart, lamp):
-    change = services.line_add(cart, lamp, 5)
+    change = services.line_add(cart, default_variant(lamp), 5)
 
     assert change.quantity == 3
     assert change.notice == "Only 3 of “Desk Lamp” in stock: your cart has 3."
@@ -42,17 +42,17 @@ def test_asking_for_more_than_the_stock_is_capped_with_a_message(cart, lamp):
 
 def test_asking_for_more_than_the_per_line_maximum_is_capped(cart, kettle, settings):
     settings.CART_MAX_QUANTITY_PER_LINE = 4
-    services.line_add(cart, kettle, 3)
-    change = services.line_add(cart, kettle, 3)
+    services.line_add(cart, default_variant(kettle), 3)
+    change = services.line_add(cart, default_variant(kettle), 3)
 
     assert change.quantity == 4
     assert change.notice == "At most 4 of “Kettle” per order: your cart has 4."
 
 
 def test_a_change_says_how_many_units_it_actually_added_or_took_out(cart, lamp):
-    assert services.line_add(cart, lamp, 2).delta == 2
-    assert services.line_add(cart, lamp, 5).delta == 1  # capped at the stock of 3
-    assert services.line_add(cart, lamp, 1).delta == 0
+    assert services.line_add(cart, default_variant(lamp), 2).delta == 2
+    assert services.line_add(cart, default_variant(lamp), 5).delta == 1  # capped at the stock of 3
+    assert services.line_add(cart, default_variant(lamp), 1).delta == 0
     line_id = cart.lines.get().pk
     assert services.line_set_quantity(cart, line_id, 1).delta == -2
     assert services.line_set_quantity(cart, line_id, 0).delta == -1
@@ -61,7 +61,7 @@ def test_a_change_says_how_many_units_it_actually_added_or_took_out(cart, lamp):
 
 
 def test_set_quantity_caps_and_zero_removes_with_undo(cart, lamp):
-    line_id = services.line_add(cart, lamp, 1).line_id
+    line_id = services.line_add(cart, default_variant(lamp), 1).line_id
 
     assert services.line_set_quantity(cart, line_id, 99).quantity == 3
     removed = services.line_set_quantity(cart, line_id, 0)
@@ -76,11 +76,11 @@ def test_set_quantity_caps_and_zero_removes_with_undo(cart, lamp):
 @pytest.mark.parametrize("quantity", [0, -1])
 def test_add_refuses_quantities_below_one(cart, lamp, quantity):
     with pytest.raises(services.InvalidQuantity):
-        services.line_add(cart, lamp, quantity)
+        services.line_add(cart, default_variant(lamp), quantity)
 
 
 def test_negative_quantity_is_refused(cart, lamp):
-    line_id = services.line_add(cart, lamp, 1).line_id
+    line_id = services.line_add(cart, default_variant(lamp), 1).line_id
     with pytest.raises(services.InvalidQuantity):
         services.line_set_quantity(cart, line_id, -2)
 
@@ -90,21 +90,21 @@ def test_archived_or_sold_out_products_cannot_be_added(cart):
     sold_out = make_product("Kettle", stock=0)
 
     with pytest.raises(services.ProductUnavailable, match="no longer sold"):
-        services.line_add(cart, archived, 1)
+        services.line_add(cart, default_variant(archived), 1)
     with pytest.raises(services.ProductUnavailable, match="sold out"):
-        services.line_add(cart, sold_out, 1)
+        services.line_add(cart, default_variant(sold_out), 1)
     assert not cart.lines.exists()
 
 
 def test_add_reads_the_stock_as_it_is_now_not_as_the_caller_saw_it(cart, lamp):
-    Product.objects.filter(pk=lamp.pk).update(stock=0, updated_at=Now())
+    ProductVariant.objects.filter(product=lamp).update(stock=0, updated_at=Now())
     with pytest.raises(services.ProductUnavailable):
-        services.line_add(cart, lamp, 1)  # `lamp` in memory still says stock 3
+        services.line_add(cart, default_variant(lamp), 1)  # `lamp` in memory still says stock 3
 
 
 def test_an_archived_line_stays_with_its_reason_and_blocks_checkout(cart, lamp, kettle):
-    services.line_add(cart, lamp, 1)
-    services.line_add(cart, kettle, 2)
+    services.line_add(cart, default_variant(lamp), 1)
+    services.line_add(cart, default_variant(kettle), 2)
     product_archive(Product.objects.filter(pk=lamp.pk))
 
     summary = services.cart_summary(cart)
@@ -121,20 +121,20 @@ def test_an_archived_line_stays_with_its_reason_and_blocks_checkout(cart, lamp, 
 
 
 def test_stock_problems_block_checkout(cart, lamp):
-    line_id = services.line_add(cart, lamp, 3).line_id
-    Product.objects.filter(pk=lamp.pk).update(stock=2, updated_at=Now())
+    line_id = services.line_add(cart, default_variant(lamp), 3).line_id
+    ProductVariant.objects.filter(product=lamp).update(stock=2, updated_at=Now())
     summary = services.cart_summary(cart)
     assert [p.kind for p in summary.problems[line_id]] == ["not_enough_stock"]
     assert summary.problems[line_id][0].message == "Only 2 left. Lower the quantity to check out."
     assert summary.checkout_blocked
 
-    Product.objects.filter(pk=lamp.pk).update(stock=0, updated_at=Now())
+    ProductVariant.objects.filter(product=lamp).update(stock=0, updated_at=Now())
     assert [p.kind for p in services.cart_summary(cart).problems[line_id]] == ["out_of_stock"]
 
 
 def test_totals_use_the_current_price_and_a_price_change_is_pointed_out(cart, lamp, kettle):
-    lamp_line = services.line_add(cart, lamp, 2).line_id
-    services.line_add(cart, kettle, 1)
+    lamp_line = services.line_add(cart, default_variant(lamp), 2).line_id
+    services.line_add(cart, default_variant(kettle), 1)
     Product.objects.filter(pk=lamp.pk).update(price=Decimal("21.00"), updated_at=Now())
 
     summary = services.cart_summary(cart)
@@ -156,17 +156,17 @@ def test_an_empty_cart_cannot_check_out(cart):
 
 
 def test_undo_lasts_until_the_next_change(cart, lamp, kettle):
-    line_id = services.line_add(cart, lamp, 2).line_id
+    line_id = services.line_add(cart, default_variant(lamp), 2).line_id
     services.line_remove(cart, line_id)
-    services.line_add(cart, kettle, 1)
+    services.line_add(cart, default_variant(kettle), 1)
 
     assert services.line_restore(cart) is None
     assert list(cart.lines.values_list("product__name", flat=True)) == ["Kettle"]
 
 
 def test_clear_empties_the_cart_and_forgets_undo(cart, lamp, kettle):
-    line_id = services.line_add(cart, lamp, 1).line_id
-    services.line_add(cart, kettle, 1)
+    line_id = services.line_add(cart, default_variant(lamp), 1).line_id
+    services.line_add(cart, default_variant(kettle), 1)
     services.line_remove(cart, line_id)
 
     removed = services.cart_clear(cart)
@@ -178,7 +178,7 @@ def test_clear_empties_the_cart_and_forgets_undo(cart, lamp, kettle):
 
 def test_lines_of_another_cart_are_not_found(cart, lamp, user):
     theirs = Cart.objects.create(user=user)
-    their_line = services.line_add(theirs, lamp, 1).line_id
+    their_line = services.line_add(theirs, default_variant(lamp), 1).line_id
 
     for change in (services.line_remove, services.line_accept_price):
         with pytest.raises(services.LineNotFound):
@@ -196,7 +196,7 @@ def test_a_cart_has_exactly_one_owner(user):
 
 
 def test_quantity_is_at_least_one_in_the_database(cart, lamp):
-    line_id = services.line_add(cart, lamp, 1).line_id
+    line_id = services.line_add(cart, default_variant(lamp), 1).line_id
     with pytest.raises(IntegrityError), transaction.atomic():
         CartLine.objects.filter(pk=line_id).update(quantity=0)
 
@@ -209,10 +209,10 @@ def _request_with_cookie(token):
 
 def test_merge_at_login_adds_quantities_capped_and_says_so(user, lamp, kettle):
     mine = Cart.objects.create(user=user)
-    services.line_add(mine, lamp, 2)
+    services.line_add(mine, default_variant(lamp), 2)
     anonymous = Cart.objects.create(token="a" * 43)
-    services.line_add(anonymous, lamp, 2)
-    services.line_add(anonymous, kettle, 4)
+    services.line_add(anonymous, default_variant(lamp), 2)
+    services.line_add(anonymous, default_variant(kettle), 4)
     request = _request_with_cookie(anonymous.token)
 
     notices = services.cart_merge_at_login(request, user)
@@ -225,7 +225,7 @@ def test_merge_at_login_adds_quantities_capped_and_says_so(user, lamp, kettle):
 
 def test_merge_without_a_user_cart_gives_the_user_a_cart_with_the_anonymous_lines(user, lamp):
     anonymous = Cart.objects.create(token="a" * 43)
-    services.line_add(anonymous, lamp, 1)
+    services.line_add(anonymous, default_variant(lamp), 1)
 
     assert services.cart_merge_at_login(_request_with_cookie(anonymous.token), user) == []
 
@@ -238,7 +238,7 @@ def test_merge_without_a_user_cart_gives_the_user_a_cart_with_the_anonymous_line
 def test_merge_keeps_lines_that_can_no_longer_be_bought(user, lamp):
     Cart.objects.create(user=user)
     anonymous = Cart.objects.create(token="a" * 43)
-    services.line_add(anonymous, lamp, 2)
+    services.line_add(anonymous, default_variant(lamp), 2)
     product_archive(Product.objects.filter(pk=lamp.pk))
 
     assert services.cart_merge_at_login(_request_with_cookie(anonymous.token), user) == []
@@ -266,7 +266,7 @@ def test_a_token_the_browser_made_up_is_never_adopted(lamp):
 def test_prune_deletes_only_old_anonymous_carts(user, lamp, time_machine):
     time_machine.move_to("2026-10-01T12:00:00Z", tick=False)
     old = Cart.objects.create(token="o" * 43)
-    services.line_add(old, lamp, 1)
+    services.line_add(old, default_variant(lamp), 1)
     old_user_cart = Cart.objects.create(user=user)
     time_machine.move_to("2026-11-20T12:00:00Z", tick=False)
     recent = Cart.objects.create(token="r" * 43)
@@ -278,13 +278,13 @@ def test_prune_deletes_only_old_anonymous_carts(user, lamp, time_machine):
 
 
 def test_a_product_the_storefront_hides_is_not_sold(cart, lamp, kettle):
-    line_id = services.line_add(cart, lamp, 1).line_id
+    line_id = services.line_add(cart, default_variant(lamp), 1).line_id
     hidden = lamp.category
     hidden.is_active = False
     hidden.save()
 
     with pytest.raises(services.ProductUnavailable, match="no longer sold"):
-        services.line_add(cart, lamp, 1)
+        services.line_add(cart, default_variant(lamp), 1)
     with pytest.raises(services.ProductUnavailable):
         services.line_set_quantity(cart, line_id, 2)
     summary = services.cart_summary(cart)

@@ -9,10 +9,10 @@ from django.db.models.functions import Now
 from django.test import Client
 
 from cart.models import Cart, CartLine
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from catalog.services import product_archive
 from tests.cart.conftest import add, login, messages_of
-from tests.factories import make_product
+from tests.factories import default_variant, make_product
 
 pytestmark = pytest.mark.django_db
 
@@ -67,7 +67,7 @@ def test_add_with_htmx_also_updates_the_products_other_buttons_out_of_band(clien
 
 
 def test_a_refused_add_sends_no_out_of_band_button(client, lamp):
-    Product.objects.filter(pk=lamp.pk).update(stock=0)
+    ProductVariant.objects.filter(product=lamp).update(stock=0)
 
     assert "hx-swap-oob" not in add(client, lamp, htmx=True).text
 
@@ -213,7 +213,7 @@ def test_the_cart_page_points_out_archived_sold_out_and_repriced_lines(client, l
     for product in (lamp, kettle, bulb):
         add(client, product, 1)
     product_archive(Product.objects.filter(pk=lamp.pk))
-    Product.objects.filter(pk=kettle.pk).update(stock=0, updated_at=Now())
+    ProductVariant.objects.filter(product=kettle).update(stock=0, updated_at=Now())
     Product.objects.filter(pk=bulb.pk).update(price=Decimal("2.50"), updated_at=Now())
 
     html = client.get("/cart/").text
@@ -342,7 +342,9 @@ def test_every_change_needs_the_csrf_token_htmx_included(lamp, url, data):
     client = Client(enforce_csrf_checks=True)
     client.get("/products/")  # the CSRF cookie, but no token sent back below
     cart = Cart.objects.create(token="t" * 43)
-    line = CartLine.objects.create(cart=cart, product=lamp, quantity=1, price_seen=lamp.price)
+    line = CartLine.objects.create(
+        cart=cart, product=lamp, variant=default_variant(lamp), quantity=1, price_seen=lamp.price
+    )
     client.cookies["shop_cart"] = cart.token
     data = {k: str(v).format(product=lamp.pk) for k, v in data.items()}
 

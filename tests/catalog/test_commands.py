@@ -4,8 +4,8 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from catalog.models import Category, Product, ProductImage
-from tests.factories import make_category, make_product
+from catalog.models import Category, Product, ProductImage, ProductVariant
+from tests.factories import make_category, make_product, make_product_type, stock_of
 
 pytestmark = pytest.mark.django_db
 
@@ -44,7 +44,8 @@ def test_import_creates_and_updates_by_sku(tmp_path, home):
 
     assert "1 created, 1 updated, 0 skipped" in out
     lamp = Product.objects.get(sku="A-1")
-    assert (lamp.name, lamp.price, lamp.stock) == ("Desk Lamp", Decimal("19.90"), 3)
+    assert (lamp.name, lamp.price, stock_of(lamp)) == ("Desk Lamp", Decimal("19.90"), 3)
+    assert list(lamp.variants.values_list("sku", flat=True)) == ["A-1"]
     assert Product.objects.get(sku="B-2").slug == "kettle"
 
 
@@ -121,8 +122,8 @@ def test_export_round_trips_through_import(tmp_path, home):
     call_command("export_products", str(path), stdout=StringIO())
     first = path.read_bytes()
     before = list(
-        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
-    )
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "description", "is_archived")
+    ) + list(ProductVariant.objects.order_by("sku").values("sku", "product_id", "stock", "price_override", "label"))
 
     out, _ = run_import(tmp_path, first)
     call_command("export_products", str(path), stdout=StringIO())
@@ -130,8 +131,8 @@ def test_export_round_trips_through_import(tmp_path, home):
     assert "0 created, 2 updated, 0 skipped" in out
     assert path.read_bytes() == first
     after = list(
-        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "stock", "description", "is_archived")
-    )
+        Product.objects.order_by("sku").values("sku", "name", "slug", "price", "description", "is_archived")
+    ) + list(ProductVariant.objects.order_by("sku").values("sku", "product_id", "stock", "price_override", "label"))
     assert after == before
 
 
@@ -139,14 +140,14 @@ def test_seed_demo_is_idempotent_and_makes_images(settings):
     call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
     call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
 
-    assert Product.objects.count() == 30
-    assert ProductImage.objects.filter(is_primary=True).count() == 30
+    assert Product.objects.filter(sku__startswith="DEMO-").count() == 30
+    assert ProductImage.objects.filter(is_primary=True, product__sku__startswith="DEMO-").count() == 30
     assert Category.objects.filter(parent__isnull=True).exists()
     image = ProductImage.objects.first()
     assert (settings.MEDIA_ROOT / image.thumbnail.name).exists()
 
     call_command("seed_demo", "--products", "40", stdout=StringIO(), stderr=StringIO())
-    assert Product.objects.count() == 40
+    assert Product.objects.filter(sku__startswith="DEMO-").count() == 40
 
 
 def test_seed_demo_if_empty_leaves_an_existing_catalog_alone():
@@ -168,3 +169,88 @@ def test_skip_invalid_does_not_rescue_a_file_with_a_wrong_header(tmp_path, home)
     err = failing_import(tmp_path, "sku,title\nA-1,Lamp\n", "--skip-invalid")
 
     assert "wrong header" in err
+
+
+VARIANT_HEADER = "sku,product_sku,name,slug,category,product_type,options,price,variant_price,stock,weight_grams\n"
+
+
+@pytest.fixture
+def tee_type(db):
+    return make_product_type("Tee", {"Size": ["S", "M"], "Colour": ["Blue"]})
+
+
+def test_rows_of_one_product_sku_become_its_variants_with_options(tmp_path, home, tee_type):
+    rows = (
+        f"T-S,TEE,Tee,tee,home,{tee_type.slug},Size=S; Colour=Blue,20,,4,150\n"
+        f"T-M,TEE,Tee,tee,home,{tee_type.slug},Size=M; Colour=Blue,20,22.50,0,160\n"
+        f"T-L,TEE,Tee,tee,home,{tee_type.slug},Size=L; Colour=Blue,20,,1,\n"
+    )
+
+    out, _ = run_import(tmp_path, VARIANT_HEADER + rows)
+
+    assert "3 created, 0 updated, 0 skipped" in out
+    tee = Product.objects.get(sku="TEE")
+    variants = list(tee.variants.order_by("sku").values_list("sku", "label", "price_override", "stock", "weight_grams"))
+    assert variants == [
+        ("T-L", "L / Blue", None, 1, None),
+        ("T-M", "M / Blue", Decimal("22.50"), 0, 160),
+        ("T-S", "S / Blue", None, 4, 150),
+    ]
+    assert tee_type.options.get(name="Size").values.filter(value="L").exists()  # a new value joins the type
+
+
+def test_a_multi_variant_export_round_trips_unchanged(tmp_path, home, tee_type):
+    rows = (
+        f"T-S,TEE,Tee,tee,home,{tee_type.slug},Size=S; Colour=Blue,20,,4,150\n"
+        f"T-M,TEE,Tee,tee,home,{tee_type.slug},Size=M; Colour=Blue,20,22.50,0,160\n"
+    )
+    run_import(tmp_path, VARIANT_HEADER + rows)
+    make_product("Mug", sku="MUG", category=home, stock=3)
+    path = tmp_path / "out.csv"
+    call_command("export_products", str(path), stdout=StringIO())
+    first = path.read_bytes()
+    assert first.decode().count("\n") == 4  # the header, two tee variants, the mug
+
+    out, _ = run_import(tmp_path, first)
+    call_command("export_products", str(path), stdout=StringIO())
+
+    assert "0 created, 3 updated, 0 skipped" in out
+    assert path.read_bytes() == first
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,,1,\nT-M,TEE,Other,tee,home,{t},Size=M,20,,1,\n", "line 3: name differ"),
+        ("T-S,TEE,Tee,tee,home,nosuch,Size=S,20,,1,\n", "line 2: unknown product type 'nosuch'"),
+        ("T-S,TEE,Tee,tee,home,,Size=S,20,,1,\n", "line 2: options need a product_type"),
+        ("T-S,TEE,Tee,tee,home,{t},Size,20,,1,\n", "line 2: bad option 'Size'"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S; Size=M,20,,1,\n", "line 2: option 'Size' is given twice"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,-1,1,\n", "line 2: bad variant_price"),
+        ("T-S,TEE,Tee,tee,home,{t},Size=S,20,,1,heavy\n", "line 2: bad weight_grams 'heavy'"),
+    ],
+)
+def test_bad_variant_rows_are_reported_and_nothing_is_applied(tmp_path, home, tee_type, rows, message):
+    err = failing_import(tmp_path, VARIANT_HEADER + rows.format(t=tee_type.slug))
+    assert message in err
+    assert not Product.objects.filter(sku="TEE").exists()
+
+
+def test_a_variant_sku_of_another_product_is_refused(tmp_path, home, tee_type):
+    make_product("Mug", sku="MUG", category=home)
+    err = failing_import(tmp_path, VARIANT_HEADER + f"MUG,TEE,Tee,tee,home,{tee_type.slug},Size=S,20,,1,\n")
+    assert "line 2: SKU 'MUG' is a variant of product 'MUG'" in err
+
+
+def test_seed_demo_makes_types_attributes_and_variants(settings, client):
+    call_command("seed_demo", "--products", "40", stdout=StringIO(), stderr=StringIO())
+
+    tee = Product.objects.get(sku="TEE-000001")
+    assert tee.variants.count() == 20
+    assert Product.objects.get(sku="TEE-000002").variants.count() == 19  # XS in red is not made
+    lamps = Product.objects.filter(product_type__slug="lamp")
+    assert lamps.exists()
+    assert all(lamp.variants.count() == 3 for lamp in lamps)
+    page = client.get(tee.get_absolute_url()).content.decode()
+    assert ">Material</th>" in page
+    assert "(unavailable)" not in page  # the first tee has every combination

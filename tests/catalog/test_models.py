@@ -4,7 +4,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from catalog.models import Product, ProductImage
+from catalog.models import Product, ProductImage, ProductVariant
 from catalog.money import InvalidMoney, format_money, money
 from tests.factories import make_category, make_product
 
@@ -20,7 +20,23 @@ def test_the_database_refuses_a_negative_price():
 def test_the_database_refuses_negative_stock():
     product = make_product()
     with pytest.raises(IntegrityError), transaction.atomic():
-        Product.objects.filter(pk=product.pk).update(stock=-1)
+        ProductVariant.objects.filter(product=product).update(stock=-1)
+
+
+def test_variant_skus_are_unique_and_a_variant_price_is_never_negative():
+    product = make_product()
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProductVariant.objects.create(product=product, sku=product.sku)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ProductVariant.objects.filter(product=product).update(price_override=Decimal("-0.01"))
+
+
+def test_a_variant_without_its_own_price_sells_at_the_products():
+    product = make_product(price=Decimal("12.00"))
+    variant = ProductVariant.objects.get(product=product)
+    assert variant.price == Decimal("12.00")
+    variant.price_override = Decimal("15.00")
+    assert variant.price == Decimal("15.00")
 
 
 def test_sku_and_slug_are_unique():

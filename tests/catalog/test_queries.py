@@ -8,8 +8,9 @@ from tests.factories import make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
-# Cold cache: catalog version, categories, count, page, primary images.
-LIST_QUERIES = 5
+# Cold cache: catalog version, categories, facet definitions (options, attribute choices), count, page,
+# primary images, category counts, in-stock count. (No product types here: no option or attribute counts.)
+LIST_QUERIES = 9
 # PostgreSQL corrects the search words against the catalogue's vocabulary first (catalog/search.py).
 SEARCH_QUERIES = LIST_QUERIES + (connection.vendor == "postgresql")
 # A cold cache also reads the storefront's chrome: the brand and the footer's pages (storefront.selectors).
@@ -55,8 +56,9 @@ def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num
 
 def test_product_detail_makes_a_constant_number_of_queries(client, shop, django_assert_num_queries):
     cache.clear()
-    # version, categories, product, images, related, related images; the JSON-LD's image
-    with django_assert_num_queries(7 + CHROME):
+    # version, categories, product, variants, images, related, related images, also bought; the JSON-LD's
+    # image; the storefront's chrome
+    with django_assert_num_queries(9 + CHROME):
         assert client.get(f"/products/{shop[0].slug}/").status_code == 200
 
 

@@ -13,7 +13,7 @@ from orders.payments import payment_key, payment_return, payment_start
 from orders.pipeline import STEPS, Checkout, checkout_lines, checkout_place, checkout_quote, checkout_totals
 from sandbox import provider
 from sandbox.provider import SIGNATURE_HEADER, webhook_sign
-from tests.factories import make_product
+from tests.factories import default_variant, make_product
 from tests.notifications.conftest import drain_tasks
 
 ADDRESS = {
@@ -58,7 +58,9 @@ def fill_cart(user: User, *items) -> Cart:
     """The user's cart holding (product, quantity) pairs, prices as seen now."""
     cart, _ = Cart.objects.get_or_create(user=user)
     for product, quantity in items:
-        CartLine.objects.create(cart=cart, product=product, quantity=quantity, price_seen=product.price)
+        CartLine.objects.create(
+            cart=cart, product=product, variant=default_variant(product), quantity=quantity, price_seen=product.price
+        )
     return cart
 
 

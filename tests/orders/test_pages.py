@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
 from orders.models import Order
 from orders.services import order_cancel
 from tests.budgets import CHROME
@@ -129,7 +129,7 @@ def test_changed_prices_show_the_new_total_and_ask_again(shopper_client, product
 
 def test_sold_out_at_the_last_moment_is_explained(shopper_client, product):
     _, quote, token = walk_to_review(shopper_client)
-    Product.objects.filter(pk=product.pk).update(stock=1)
+    ProductVariant.objects.filter(product=product).update(stock=1)
     response = shopper_client.post("/checkout/place/", {"quote": quote, "token": token})
     assert "only 1 left" in response.content.decode()
     assert not Order.objects.exists()

@@ -9,13 +9,14 @@ from django.db.models import F
 from django.utils import timezone
 
 from cart.models import Cart, CartLine
-from catalog.models import Product
+from catalog.models import Product, ProductVariant
+from catalog.selectors import catalog_version
 from notifications.models import Message
 from orders import pipeline
 from orders.models import Invoice, Order, OrderLine, OrderTransition
 from orders.pipeline import STEPS, CartEmpty, PricesChanged, ProductUnavailable
 from orders.services import OutOfStock, stock_reserve
-from tests.factories import make_category, make_product
+from tests.factories import default_variant, make_category, make_product, stock_of
 from tests.orders.conftest import ADDRESS, checkout_for, fill_cart, place
 
 pytestmark = pytest.mark.django_db
@@ -48,16 +49,18 @@ def test_placing_reserves_stock_and_empties_the_cart(shopper, product):
     fill_cart(shopper, (product, 2))
     place(shopper)
     product.refresh_from_db()
-    assert product.stock == 3
+    assert stock_of(product) == 3
     assert not CartLine.objects.filter(cart__user=shopper).exists()
 
 
 def test_stock_reservation_bumps_updated_at_for_the_catalog_cache(shopper, product):
-    before = product.updated_at
+    variant = default_variant(product)
+    before, version = variant.updated_at, catalog_version()
     fill_cart(shopper, (product, 1))
     place(shopper)
-    product.refresh_from_db()
-    assert product.updated_at > before
+    variant.refresh_from_db()
+    assert variant.updated_at > before
+    assert catalog_version() != version
 
 
 def test_confirmation_mail_is_queued_with_the_order(shopper, product):
@@ -150,7 +153,7 @@ def test_step_prices_unchanged_notices_a_quantity_changed_in_another_tab(shopper
 def test_step_stock_available_names_the_short_products(shopper, product):
     fill_cart(shopper, (product, 4))
     checkout = checkout_for(shopper)
-    Product.objects.filter(pk=product.pk).update(stock=3)
+    ProductVariant.objects.filter(product=product).update(stock=3)
     pipeline.step_cart_not_empty(checkout)
     with pytest.raises(OutOfStock, match=r"Brass gear \(only 3 left\)"):
         pipeline.step_stock_available(checkout)
@@ -167,11 +170,12 @@ def test_step_stock_available_enforces_the_per_line_limit(shopper, product, sett
 
 def test_stock_reserve_is_all_or_nothing_and_never_negative(product):
     other = make_product(stock=1)
+    assert default_variant(other).pk != other.pk
     with pytest.raises(OutOfStock, match="only 1 left"):
-        stock_reserve([(product.pk, 2), (other.pk, 2)])
+        stock_reserve([(default_variant(product).pk, 2), (default_variant(other).pk, 2)])
     # The caller's transaction (here the test's) rolls back the first decrement; the constraint holds too.
     with pytest.raises(IntegrityError):
-        Product.objects.filter(pk=other.pk).update(stock=F("stock") - 2)
+        ProductVariant.objects.filter(product=other).update(stock=F("stock") - 2)
 
 
 def test_a_refused_checkout_keeps_the_cart(shopper, product):
@@ -200,7 +204,7 @@ def test_a_fault_after_any_step_leaves_nothing_behind(shopper, product, after):
     with pytest.raises(Injected):
         place(shopper, steps=(*STEPS[: after + 1], fail))
     product.refresh_from_db()
-    assert product.stock == 5
+    assert stock_of(product) == 5
     assert not Order.objects.exists()
     assert not OrderLine.objects.exists()
     assert not Invoice.objects.exists()

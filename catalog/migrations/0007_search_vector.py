@@ -67,7 +67,7 @@ DROP TABLE catalog_search_word;
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("catalog", "0003_product_sku_upper_index"),
+        ("catalog", "0006_related_products"),
     ]
 
     operations = [

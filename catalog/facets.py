@@ -1,0 +1,291 @@
+"""Faceted navigation: filter the storefront list by availability, price, option values (size M, colour blue)
+and facetable attribute choices, and count each value's results given the *other* selected filters.
+
+Within one option or attribute the values are alternatives (M or L); across them all must hold (M or L, and
+blue). Option values, stock and price hold for one and the same variant. The counts cost a fixed number of
+queries whatever the catalog size: one per kind of facet (categories, availability, options, attributes),
+each with one conditional COUNT per selected group; the facet definitions are cached per catalog version.
+"""
+
+from dataclasses import dataclass, field, replace
+from decimal import Decimal
+
+from django.core.cache import cache
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+
+from catalog.models import (
+    Attribute,
+    AttributeChoice,
+    Category,
+    OptionValue,
+    Product,
+    ProductAttributeValue,
+    ProductVariant,
+)
+
+FACET_MAX = 50  # values a request may select; more are dropped with a notice
+Through = ProductVariant.option_values.through
+
+
+@dataclass
+class Definitions:
+    """Every option and facetable choice attribute with its values, and which group each value is in."""
+
+    options: list[tuple[int, str, list[tuple[int, str]]]]  # (option id, name, [(value id, value)])
+    attributes: list[tuple[int, str, list[tuple[int, str]]]]  # (attribute id, name, [(choice id, value)])
+    option_of: dict[int, int] = field(init=False)
+    attribute_of: dict[int, int] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.option_of = {v: o for o, _, values in self.options for v, _ in values}
+        self.attribute_of = {c: a for a, _, choices in self.attributes for c, _ in choices}
+
+
+def facet_definitions(version: str) -> Definitions:
+    """Options and facetable attributes of every product type (two queries, none when cached)."""
+    key = f"catalog:facets:{version}"
+    found = cache.get(key)
+    if found is None:
+        options: dict[int, tuple[str, list]] = {}
+        for value in OptionValue.objects.select_related("option").order_by(
+            "option__position", "option_id", "position", "pk"
+        ):
+            options.setdefault(value.option_id, (value.option.name, []))[1].append((value.pk, value.value))
+        attributes: dict[int, tuple[str, list]] = {}
+        choices = AttributeChoice.objects.filter(attribute__is_facetable=True, attribute__kind=Attribute.Kind.CHOICE)
+        for choice in choices.select_related("attribute").order_by(
+            "attribute__position", "attribute_id", "position", "pk"
+        ):
+            attributes.setdefault(choice.attribute_id, (choice.attribute.name, []))[1].append((choice.pk, choice.value))
+        found = Definitions(
+            options=[(pk, name, vals) for pk, (name, vals) in options.items()],
+            attributes=[(pk, name, vals) for pk, (name, vals) in attributes.items()],
+        )
+        cache.set(key, found, timeout=3600)
+    return found
+
+
+def _groups(ids: tuple[int, ...], group_of: dict[int, int]) -> dict[int, frozenset[int]]:
+    out: dict[int, set[int]] = {}
+    for value_id in ids:
+        if value_id in group_of:
+            out.setdefault(group_of[value_id], set()).add(value_id)
+    return {g: frozenset(v) for g, v in out.items()}
+
+
+def _variant_q(params, option_groups: dict[int, frozenset[int]], *, skip=None, in_stock=None, prefix: str = "") -> Q:
+    """Conditions on one variant (`prefix` leads from the queried model to it); needs `effective_price`."""
+    variant_pk = OuterRef(f"{prefix}pk" if prefix else "pk")
+    q = Q()
+    if params.in_stock if in_stock is None else in_stock:
+        q &= Q(**{f"{prefix}stock__gt": 0})
+    if params.min_price is not None:
+        q &= Q(effective_price__gte=params.min_price)
+    if params.max_price is not None:
+        q &= Q(effective_price__lte=params.max_price)
+    for option_id, value_ids in option_groups.items():
+        if option_id != skip:
+            q &= Q(Exists(Through.objects.filter(productvariant_id=variant_pk, optionvalue_id__in=value_ids)))
+    return q
+
+
+def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
+    stock = params.in_stock if in_stock is None else in_stock
+    groups = [g for g in option_groups if g != skip]
+    return bool(stock or params.min_price is not None or params.max_price is not None or groups)
+
+
+def _price(prefix: str = "") -> Coalesce:
+    return Coalesce(f"{prefix}price_override", f"{prefix}product__price")
+
+
+def _has_variant(params, option_groups, *, skip=None, in_stock=None) -> Q:
+    """The product has one variant meeting every variant condition (an empty Q when there is none)."""
+    if not _needs_variant(params, option_groups, skip, in_stock):
+        return Q()
+    variants = ProductVariant.objects.filter(product_id=OuterRef("pk")).annotate(effective_price=_price())
+    return Q(Exists(variants.filter(_variant_q(params, option_groups, skip=skip, in_stock=in_stock))))
+
+
+def _attribute_q(attribute_groups: dict[int, frozenset[int]], *, skip=None, product_ref: str = "pk") -> Q:
+    q = Q()
+    for attribute_id, choice_ids in attribute_groups.items():
+        if attribute_id != skip:
+            values = ProductAttributeValue.objects.filter(
+                product_id=OuterRef(product_ref), attribute_id=attribute_id, value_choice_id__in=choice_ids
+            )
+            q &= Q(Exists(values))
+    return q
+
+
+def facets_clean(params, definitions: Definitions):
+    """The params with unknown facet values dropped and too many cut, and a notice saying so."""
+    notices = list(params.notices)
+    o = tuple(v for v in dict.fromkeys(params.o) if v in definitions.option_of)
+    a = tuple(v for v in dict.fromkeys(params.a) if v in definitions.attribute_of)
+    if len(o) < len(set(params.o)) or len(a) < len(set(params.a)):
+        notices.append("Some filters are unknown (perhaps since removed) and were left out.")
+    if len(o) + len(a) > FACET_MAX:
+        notices.append(f"At most {FACET_MAX} filter values at once: the rest were left out.")
+        o = o[:FACET_MAX]
+        a = a[: max(0, FACET_MAX - len(o))]
+    if params.impossible:
+        notices.append("The lowest price is above the highest: no product can match. Change the price range.")
+    return replace(params, o=o, a=a, notices=tuple(dict.fromkeys(notices)))
+
+
+def facets_filter(queryset: QuerySet[Product], params, definitions: Definitions) -> QuerySet[Product]:
+    """The products matching the facets of `params` (an impossible price range matches none)."""
+    if params.impossible:
+        return queryset.none()
+    option_groups = _groups(params.o, definitions.option_of)
+    attribute_groups = _groups(params.a, definitions.attribute_of)
+    return queryset.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
+
+
+@dataclass
+class FacetValue:
+    label: str
+    count: int
+    selected: bool
+    query: str  # the list's query string with this value toggled (page 1)
+
+
+@dataclass
+class FacetGroup:
+    name: str
+    param: str  # "o" or "a"
+    values: list[FacetValue]
+
+
+@dataclass
+class Facets:
+    categories: list[tuple[Category, int, int, str, bool]]  # (category, count, depth, href, selected)
+    in_stock: FacetValue | None
+    groups: list[FacetGroup]
+
+
+def facets_count(
+    tree, params, category: Category | None, definitions: Definitions, *, category_page: bool = False
+) -> Facets:
+    """Every facet value with the number of results it would give, all other selected filters kept.
+
+    At most four queries (categories, availability, option values, attribute choices), none for a kind
+    of facet the catalog does not have.
+    """
+    from catalog.selectors import product_search, product_visible
+
+    option_groups = _groups(params.o, definitions.option_of)
+    attribute_groups = _groups(params.a, definitions.attribute_of)
+    visible = product_visible(tree)
+    if params.q:
+        visible = product_search(visible, params.q)
+    in_category = visible
+    if category is not None:
+        in_category = visible.filter(category_id__in=tree.descendant_ids(category))
+
+    def ids(queryset: QuerySet[Product]) -> Subquery:
+        return Subquery(queryset.order_by().values("pk"))
+
+    impossible = params.impossible
+    # Categories: everything but the category.
+    category_counts: dict[int, int] = {}
+    if not impossible:
+        matching = visible.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
+        rows = Product.objects.filter(pk__in=ids(matching)).values("category_id").annotate(n=Count("pk"))
+        category_counts = {row["category_id"]: row["n"] for row in rows}
+    categories = []
+    current = category.pk if category else None
+
+    def walk(parent_id, depth):
+        for c in tree.categories:
+            if c.parent_id == parent_id and tree.is_visible(c):
+                total = sum(category_counts.get(i, 0) for i in tree.descendant_ids(c))
+                if category_page:  # category pages are their own URLs; the other filters come along
+                    href = f"{c.get_absolute_url()}?{params.query(category='', page=1)}"
+                else:
+                    href = f"?{params.query(category=c.slug, page=1)}"
+                categories.append((c, total, depth, href, c.pk == current))
+                walk(c.pk, depth + 1)
+
+    walk(None, 0)
+
+    # Availability: everything, plus a variant in stock.
+    in_stock = None
+    if not impossible:
+        base = in_category.filter(_attribute_q(attribute_groups))
+        stocked = base.filter(_has_variant(params, option_groups, in_stock=True))
+        count = Product.objects.filter(pk__in=ids(stocked)).count()
+        in_stock = FacetValue("In stock", count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
+
+    groups: list[FacetGroup] = []
+    if definitions.options and not impossible:
+        products = ids(in_category.filter(_attribute_q(attribute_groups)))
+        rows = Through.objects.filter(productvariant__product_id__in=products).annotate(
+            effective_price=_price("productvariant__")
+        )
+        aggregates = {
+            "n": Count(
+                "productvariant__product_id",
+                distinct=True,
+                filter=_variant_q(params, option_groups, prefix="productvariant__"),
+            )
+        }
+        for option_id in option_groups:
+            aggregates[f"n{option_id}"] = Count(
+                "productvariant__product_id",
+                distinct=True,
+                filter=_variant_q(params, option_groups, skip=option_id, prefix="productvariant__"),
+            )
+        counts = {row["optionvalue_id"]: row for row in rows.values("optionvalue_id").annotate(**aggregates)}
+        for option_id, name, values in definitions.options:
+            key = f"n{option_id}" if option_id in option_groups else "n"
+            group = _group(name, "o", values, counts, key, params.o, params)
+            if group.values:
+                groups.append(group)
+    if definitions.attributes and not impossible:
+        products = ids(in_category.filter(_has_variant(params, option_groups)))
+        rows = ProductAttributeValue.objects.filter(product_id__in=products, value_choice__isnull=False)
+        aggregates = {
+            "n": Count("product_id", distinct=True, filter=_attribute_q(attribute_groups, product_ref="product_id"))
+        }
+        for attribute_id in attribute_groups:
+            aggregates[f"n{attribute_id}"] = Count(
+                "product_id",
+                distinct=True,
+                filter=_attribute_q(attribute_groups, skip=attribute_id, product_ref="product_id"),
+            )
+        counts = {row["value_choice_id"]: row for row in rows.values("value_choice_id").annotate(**aggregates)}
+        for attribute_id, name, choices in definitions.attributes:
+            key = f"n{attribute_id}" if attribute_id in attribute_groups else "n"
+            group = _group(name, "a", choices, counts, key, params.a, params)
+            if group.values:
+                groups.append(group)
+    return Facets(categories=categories, in_stock=in_stock, groups=groups)
+
+
+def _group(name, param, values, counts, key, selected_ids, params) -> FacetGroup:
+    out = []
+    for value_id, label in values:
+        count = counts.get(value_id, {}).get(key, 0)
+        selected = value_id in selected_ids
+        if not count and not selected:
+            continue
+        toggled = tuple(v for v in selected_ids if v != value_id) if selected else (*selected_ids, value_id)
+        out.append(FacetValue(label, count, selected, params.query(**{param: toggled, "page": 1})))
+    return FacetGroup(name, param, out)
+
+
+def price_parse(text) -> tuple[Decimal | None, bool]:
+    """A price bound from the query string: (amount, understood). Empty is no bound."""
+    text = str(text or "").strip()
+    if not text:
+        return None, True
+    try:
+        amount = Decimal(text.replace(",", "."))
+    except ArithmeticError:
+        return None, False
+    if not amount.is_finite() or amount < 0 or amount > Decimal("99999999.99"):
+        return None, False
+    return amount.quantize(Decimal("0.01")), True
