@@ -1,6 +1,7 @@
 """The Nu Html Checker (vnu.jar from the npm package `vnu-jar`, pinned in package.json) finds no error.
 
-htmx's `hx-*` (and its SSE extension's `sse-*`) attributes are reported apart: the checker knows no custom attributes without `data-`.
+htmx's `hx-*` (and its SSE extension's `sse-*`) attributes are reported apart: the checker knows no
+custom attributes without `data-`.
 """
 
 import json
