@@ -100,8 +100,12 @@ def _json_ld(data: dict) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def product_json_ld(context, product, breadcrumbs):
-    """schema.org Product with its Offer, and the page's BreadcrumbList, as one JSON-LD block."""
+def product_json_ld(context, product, breadcrumbs, variant=None):
+    """schema.org Product with its Offer, and the page's BreadcrumbList, as one JSON-LD block.
+
+    The offer is the chosen variant's (its price, SKU and stock); with no variant (a combination that
+    does not exist) the product's price, out of stock.
+    """
     request = context["request"]
     chrome = context.get("chrome") or chrome_default()
     url = request.build_absolute_uri(product.get_absolute_url())
@@ -109,9 +113,11 @@ def product_json_ld(context, product, breadcrumbs):
     offer = {
         "@type": "Offer",
         "url": url,
-        "price": f"{product.price:.2f}",
+        "price": f"{(variant.price if variant else product.price):.2f}",
         "priceCurrency": settings.SHOP_CURRENCY,
-        "availability": "https://schema.org/InStock" if product.in_stock else "https://schema.org/OutOfStock",
+        "availability": "https://schema.org/InStock"
+        if variant is not None and variant.in_stock
+        else "https://schema.org/OutOfStock",
         "itemCondition": "https://schema.org/NewCondition",
         "seller": {"@type": "Organization", "name": chrome.name},
     }
@@ -119,7 +125,7 @@ def product_json_ld(context, product, breadcrumbs):
         "@type": "Product",
         "@id": f"{url}#product",
         "name": product.name,
-        "sku": product.sku,
+        "sku": variant.sku if variant else product.sku,
         "url": url,
         "description": _plain(product.description) or product.name,
         "offers": offer,

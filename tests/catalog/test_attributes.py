@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from catalog.models import Attribute, AttributeChoice, ProductAttributeValue
+from tests.budgets import CHROME, JSON_LD
 from tests.factories import make_product, make_product_type
 
 
@@ -64,7 +65,7 @@ def test_a_choice_of_another_attribute_is_refused(lamp):
 
 def test_a_product_without_a_type_has_no_table_and_no_query_for_it(client, db, django_assert_num_queries):
     mug = make_product("Mug")
-    # version, categories, product, variants, images, related, also bought
-    with django_assert_num_queries(7):
+    # version, categories, product, variants, images, related, also bought; JSON-LD image, chrome
+    with django_assert_num_queries(7 + JSON_LD + CHROME):
         page = client.get(f"/products/{mug.slug}/").content.decode()
     assert "specs" not in page

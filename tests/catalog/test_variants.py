@@ -13,6 +13,7 @@ from cart.models import Cart, CartLine
 from cart.services import line_add
 from catalog.models import OptionValue, ProductVariant
 from orders.models import OrderLine
+from tests.budgets import CHROME, JSON_LD
 from tests.factories import make_product, make_product_type, make_variant, stock_of
 from tests.orders.conftest import place
 
@@ -200,8 +201,8 @@ def test_the_detail_page_query_count_does_not_grow_with_the_variants(db, client,
         cache.clear()
         client.cookies.pop("shop_recent", None)  # recently viewed would add its own two queries
         # version, categories, product, variants, their values, options, their values, specs, images, related,
-        # also bought
-        with django_assert_num_queries(11) as captured:
+        # also bought; the JSON-LD image, the storefront's chrome
+        with django_assert_num_queries(11 + JSON_LD + CHROME) as captured:
             assert client.get(f"/products/{product.slug}/").status_code == 200
         counts.append(len(captured))
     assert counts[0] == counts[1]
