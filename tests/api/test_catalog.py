@@ -4,7 +4,7 @@ import pytest
 
 from catalog.models import Product
 from tests.api.conftest import problem
-from tests.factories import make_category, make_product, make_products, stock_of
+from tests.factories import default_variant, make_category, make_product, make_products, stock_of
 
 
 def test_products_are_paginated_in_a_stable_order(anon, category):
@@ -143,8 +143,9 @@ def test_a_repeated_products_page_is_served_from_the_cache_until_the_catalog_cha
     assert again.content == first.content
     assert again["ETag"] == first["ETag"]
     assert again["Content-Type"] == first["Content-Type"] == "application/json; charset=utf-8"
-    product.stock = 0
-    product.save()
+    variant = default_variant(product)
+    variant.stock = 0
+    variant.save()
     changed = anon.get("/products/?per_page=20")
     assert changed["ETag"] != first["ETag"]
     assert changed.json()["items"][0]["in_stock"] is False

@@ -16,7 +16,7 @@ from live import broker
 from live import events as live_events
 from orders.access import order_link_path
 from orders.models import Order
-from tests.factories import make_product
+from tests.factories import default_variant, make_product
 from tests.live.streams import Stream, session_cookie
 from tests.orders.conftest import ASYNC, fill_cart, make_shopper, pay, place, signed_webhook
 from tests.orders.test_payments import event_for
@@ -218,7 +218,7 @@ def test_a_cart_change_in_a_rolled_back_transaction_pushes_nothing(live_server, 
     cart = cart_get_for(shopper)
     try:
         with transaction.atomic():
-            line_add(cart, product, 1)
+            line_add(cart, default_variant(product), 1)
             raise RuntimeError("rolled back")
     except RuntimeError:
         pass
