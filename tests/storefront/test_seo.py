@@ -159,3 +159,21 @@ def test_the_breadcrumb_root_is_the_shop_when_a_category_is_called_home(client):
         nav = nav[: nav.index("</nav>")]
         names = re.findall(r">([^<]+)</a>", nav)
         assert names[:3] == ["Shop", "Products", "Home"], url
+
+
+@pytest.mark.django_db
+def test_json_ld_offers_the_chosen_variant(client):
+    from tests.factories import make_product_type, make_variant
+
+    tee_type = make_product_type("T-shirt", {"Size": ["S", "M"]})
+    tee = make_product("Tee", slug="tee", product_type=tee_type, price=Decimal("10.00"), sku="TEE")
+    small = make_variant(tee, "S", stock=0, sku="TEE-S", price_override=Decimal("12.00"))
+    medium = make_variant(tee, "M", stock=2, sku="TEE-M", price_override=Decimal("15.00"))
+
+    offered = _json_ld(client.get(f"/products/tee/?variant={medium.pk}").content.decode())["@graph"][0]
+    assert offered["sku"] == "TEE-M"
+    assert offered["offers"]["price"] == "15.00"
+    assert offered["offers"]["availability"] == "https://schema.org/InStock"
+    sold_out = _json_ld(client.get(f"/products/tee/?variant={small.pk}").content.decode())["@graph"][0]
+    assert (sold_out["sku"], sold_out["offers"]["price"]) == ("TEE-S", "12.00")
+    assert sold_out["offers"]["availability"] == "https://schema.org/OutOfStock"
