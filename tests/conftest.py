@@ -17,15 +17,21 @@ def _analytics_buffer_discarded():
 
 
 @pytest.fixture(autouse=True)
-def _storefront_chrome_fresh():
-    """Each test reads the brand and footer pages from its own database, never a cache an earlier test filled."""
+def _cache_cleared():
+    """Each test starts with an empty cache (fragments, the catalog tree, the storefront's chrome, rate
+    counters) and leaves none behind: the cache is per process, the database per test."""
     from django.core.cache import cache
 
-    from storefront.selectors import CHROME_CACHE_KEY
-
-    cache.delete(CHROME_CACHE_KEY)
+    cache.clear()
     yield
-    cache.delete(CHROME_CACHE_KEY)
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """Uploaded and generated images go to the test's own temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
 
 
 @pytest.fixture(scope="session", autouse=True)

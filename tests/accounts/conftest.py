@@ -1,16 +1,8 @@
 import pytest
-from django.core.cache import cache
 
 from accounts.models import User
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

@@ -14,18 +14,6 @@ from tests.factories import default_variant, make_category, make_product
 PASSWORD = "a-long-and-unusual-passphrase-42"
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def shop():
     home = make_category("Home", slug="home")

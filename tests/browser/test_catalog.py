@@ -7,18 +7,6 @@ from playwright.sync_api import expect
 from tests.factories import make_category, make_product, make_products
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def shop():
     home = make_category("Home", slug="home")

@@ -11,18 +11,6 @@ from catalog.models import Attribute, AttributeChoice, ProductAttributeValue
 from tests.factories import make_category, make_product, make_product_type, make_variant
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
-
-
-@pytest.fixture(autouse=True)
-def empty_cache():
-    from django.core.cache import cache
-
-    cache.clear()
-
-
 @pytest.fixture
 def tee():
     tee_type = make_product_type("Tee", {"Size": ["S", "M", "L"], "Colour": ["Blue", "Red"]})

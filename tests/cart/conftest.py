@@ -1,24 +1,11 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from accounts.models import User
 from tests.factories import make_category, make_product
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

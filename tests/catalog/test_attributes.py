@@ -3,19 +3,11 @@
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 
 from catalog.models import Attribute, AttributeChoice, ProductAttributeValue
 from tests.budgets import CHROME, JSON_LD
 from tests.factories import make_product, make_product_type
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

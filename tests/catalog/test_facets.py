@@ -12,13 +12,6 @@ from tests.budgets import CHROME
 from tests.factories import make_category, make_product, make_product_type, make_variant
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def shop(db):
     clothes = make_category("Clothes", slug="clothes")

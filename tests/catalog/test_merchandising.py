@@ -3,7 +3,6 @@
 import re
 from decimal import Decimal
 
-import pytest
 from django.core.cache import cache
 
 from accounts.models import User
@@ -12,13 +11,6 @@ from cart.services import line_add
 from tests.budgets import CHROME, JSON_LD
 from tests.factories import default_variant, make_category, make_product
 from tests.orders.conftest import place
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def section(page: str, heading_id: str) -> list[str]:

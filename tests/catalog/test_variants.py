@@ -18,13 +18,6 @@ from tests.factories import make_product, make_product_type, make_variant, stock
 from tests.orders.conftest import place
 
 
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def tee(db):
     tee_type = make_product_type("Tee", {"Size": ["S", "M", "L"], "Colour": ["Blue", "Red"]})

@@ -4,7 +4,6 @@ import json
 import time
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from accounts.models import User
@@ -31,13 +30,6 @@ ASYNC = "4000000000003063"
 DECLINE = "4000000000000002"
 INSUFFICIENT = "4000000000009995"
 TIMEOUT = "4000000000000119"
-
-
-@pytest.fixture(autouse=True)
-def _clear_cache():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def make_shopper(email: str = "ada@example.com") -> User:
