@@ -18,7 +18,7 @@ from orders.access import order_link_path
 from orders.models import Order
 from tests.factories import default_variant, make_product
 from tests.live.streams import Stream, session_cookie
-from tests.orders.conftest import ASYNC, fill_cart, make_shopper, pay, place, signed_webhook
+from tests.orders.conftest import ASYNC, DECLINE, fill_cart, make_shopper, pay, place, signed_webhook
 from tests.orders.test_payments import event_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -126,6 +126,18 @@ def test_staff_hear_new_orders_and_failed_payments_and_shoppers_do_not(live_serv
     assert json.loads(event.data)["number"] == order.number
     # The checkout emptied the shopper's own cart: that, and nothing meant for staff.
     assert names_within(shopper_stream, 1.5) == ["cart-changed"]
+
+    pay(order, DECLINE)
+
+    failed = staff_stream.next_event()
+    assert failed.name == "staff-payment"
+    data = json.loads(failed.data)
+    assert (data["kind"], data["number"], data["text"]) == (
+        "payment",
+        order.number,
+        f"Payment failed: order {order.number}",
+    )
+    assert "staff-payment" not in names_within(shopper_stream, 1.5)  # never the staff text to a shopper
 
 
 def test_a_stream_that_asks_for_nothing_is_told_so_and_bad_input_is_a_400(live_server):
