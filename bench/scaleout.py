@@ -61,6 +61,7 @@ class Forms(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.forms, self._select, self._textarea = [], None, None
+        self._multiple = self._picked = False
 
     def handle_starttag(self, tag, attrs):
         a = {k: v or "" for k, v in attrs}
@@ -74,10 +75,14 @@ class Forms(HTMLParser):
             if kind not in ("checkbox", "radio") or "checked" in a:
                 fields[a["name"]] = a.get("value", "on" if kind == "checkbox" else "")
         elif tag == "select":
-            self._select = a["name"]
-            fields.setdefault(self._select, "")
-        elif tag == "option" and self._select and ("selected" in a or not fields[self._select]):
-            fields[self._select] = a.get("value", "")
+            # A browser sends a single select's selected option (else its first one), and a multiple
+            # select's selected options only: none when none is selected.
+            self._select, self._multiple, self._picked = a["name"], "multiple" in a, False
+        elif tag == "option" and self._select:
+            if "selected" in a and not self._picked:
+                fields[self._select], self._picked = a.get("value", ""), True
+            elif not self._multiple and self._select not in fields:
+                fields[self._select] = a.get("value", "")
         elif tag == "textarea":
             self._textarea = a["name"]
             fields[self._textarea] = ""
