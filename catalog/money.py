@@ -37,6 +37,11 @@ def money(value: Decimal | int | str) -> Decimal:
     return amount
 
 
+def money_round(amount: Decimal) -> Decimal:
+    """Round a computed amount (tax, a discount share) to the minor unit, half up. Never raises."""
+    return amount.quantize(_QUANTUM, rounding=ROUND_HALF_UP)
+
+
 def format_money(amount: Decimal, currency: str) -> str:
     """ "1,234.50 EUR": thousands separated, two places, the ISO code after the amount."""
     return f"{amount:,.{MONEY_DECIMAL_PLACES}f} {currency}"

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from cart.models import Cart, CartLine
 from cart.services import cart_clear
+from catalog.money import money_round
 from catalog.selectors import catalog_version, category_tree
 from live import events as live_events
 from notifications.models import Message
@@ -28,7 +29,6 @@ from orders.services import (
     OrderError,
     OutOfStock,
     invoice_create,
-    money_round,
     order_mail,
     order_number_new,
     stock_reserve,

@@ -10,7 +10,7 @@ checkout pipeline in orders/pipeline.py; none of them is imported here.
 import logging
 import secrets
 from collections.abc import Iterable
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -42,11 +42,6 @@ class IllegalTransition(OrderError):
 
 class OutOfStock(OrderError):
     pass
-
-
-def money_round(amount: Decimal) -> Decimal:
-    """Round a computed amount (tax) to cents, half up: the one rounding rule of orders."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_UP)
 
 
 def order_number_new() -> str:
