@@ -65,7 +65,7 @@ def _nice_ceiling(value: float) -> float:
 
 def _format(value: float | Decimal, money: bool) -> str:
     if money:
-        return format_money(Decimal(value).quantize(Decimal("0.01")), settings.SHOP_CURRENCY)
+        return format_money(Decimal(str(value)), settings.SHOP_CURRENCY)  # grid values are floats
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
 
 

@@ -21,6 +21,7 @@ from catalog.models import (
     ProductType,
     ProductVariant,
 )
+from catalog.money import format_money
 
 
 @admin.register(Category)
@@ -174,7 +175,7 @@ class StatusFilter(admin.SimpleListFilter):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["name", "sku", "category", "price", "stock", "status", "updated_at"]
+    list_display = ["name", "sku", "category", "price_shown", "stock", "status", "updated_at"]
     list_filter = [StatusFilter, "category", InStockFilter, "is_featured"]
     list_select_related = ["category"]
     search_fields = ["name", "=sku"]
@@ -202,6 +203,10 @@ class ProductAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(stock_total=Sum("variants__stock"))
+
+    @admin.display(description="price", ordering="price")
+    def price_shown(self, product: Product) -> str:
+        return format_money(product.price)
 
     @admin.display(description="stock", ordering="stock_total")
     def stock(self, product: Product) -> int:

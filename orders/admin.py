@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from catalog.money import format_money
 from orders import refunds, services
 from orders.models import CreditNote, Invoice, Order, OrderLine, OrderTransition, Payment, Refund, WebhookEvent
 
@@ -75,7 +76,7 @@ def _run(modeladmin, request: HttpRequest, queryset: QuerySet, operation, done: 
 
 @admin.register(Order)
 class OrderAdmin(admin.ModelAdmin):
-    list_display = ["number", "email", "status", "total", "created_at", "payment_state"]
+    list_display = ["number", "email", "status", "total_shown", "created_at", "payment_state"]
     list_filter = ["status", ("created_at", admin.DateFieldListFilter), PaymentStateFilter]
     search_fields = ["number", "email"]
     date_hierarchy = "created_at"
@@ -88,15 +89,18 @@ class OrderAdmin(admin.ModelAdmin):
         refund = self.admin_site.admin_view(self.refund_view)
         return [path("<int:order_id>/refund/", refund, name="orders_order_refund"), *super().get_urls()]
 
+    @admin.display(description="total", ordering="total")
+    def total_shown(self, order: Order) -> str:
+        return format_money(order.total, order.currency)
+
     @admin.display(description="refunds")
     def refunds(self, order: Order) -> str:
         invoice = order.invoice
         url = reverse("admin:orders_order_refund", args=[order.pk])
         return format_html(
-            '{} of {} {} refunded. <a href="{}">Refund…</a>',
-            invoice.amount_refunded,
-            invoice.amount_due,
-            order.currency,
+            '{} of {} refunded. <a href="{}">Refund…</a>',
+            format_money(invoice.amount_refunded, order.currency),
+            format_money(invoice.amount_due, order.currency),
             url,
         )
 
@@ -122,7 +126,7 @@ class OrderAdmin(admin.ModelAdmin):
             else:
                 note = refund.credit_note.display_number
                 self.message_user(
-                    request, f"Refunded {refund.amount} {order.currency} of order {order.number} ({note})."
+                    request, f"Refunded {format_money(refund.amount, order.currency)} of order {order.number} ({note})."
                 )
                 return redirect("admin:orders_order_change", order.pk)
         if request.method == "POST" and form.errors:

@@ -1,9 +1,12 @@
-"""System checks for payments: a misconfigured gateway fails `manage.py check`, never a Pay click."""
+"""System checks for payments and money: a misconfigured gateway or price fails `manage.py check`, never a click."""
+
+from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, register
 
+from catalog.money import InvalidMoney, currency_known, money
 from orders.gateways import GATEWAYS
 
 STRIPE_SETTINGS = ("STRIPE_SECRET_KEY", "STRIPE_PUBLISHABLE_KEY", "STRIPE_WEBHOOK_SECRET")
@@ -23,3 +26,27 @@ def payment_gateway_configured(app_configs=None, **kwargs) -> list[Error]:
             if not getattr(settings, setting, "")
         ]
     return []
+
+
+@register()
+def money_settings_valid(app_configs=None, **kwargs) -> list[Error]:
+    """The currency, the shipping prices and the tax rate: each error names its variable."""
+    errors = []
+    currency = settings.SHOP_CURRENCY
+    if not currency_known(currency):
+        errors.append(
+            Error(f"SHOP_CURRENCY={currency!r} is not an ISO 4217 currency code (EUR, USD, JPY …).", id="orders.E010")
+        )
+    for code, (_label, price) in settings.ORDER_SHIPPING_RATES.items():
+        try:
+            money(price)
+        except (InvalidMoney, TypeError) as exc:
+            errors.append(Error(f"ORDER_SHIPPING_RATES: the price of {code!r}: {exc}.", id="orders.E011"))
+    rate = settings.ORDER_TAX_RATE
+    if not isinstance(rate, Decimal) or not rate.is_finite():
+        errors.append(Error(f"ORDER_TAX_RATE={rate!r} is not a number (a fraction: 0.2 for 20 %).", id="orders.E012"))
+    elif not 0 <= rate <= 1:
+        errors.append(
+            Error(f"ORDER_TAX_RATE={rate} is outside 0–1 (a fraction: 0.2 for 20 %, not 20).", id="orders.E012")
+        )
+    return errors

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from accounts.forms import AddressForm
 from accounts.models import Address
+from catalog.money import format_money
 
 
 class AddressChoiceForm(forms.Form):
@@ -53,9 +54,8 @@ class ShippingForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        currency = settings.SHOP_CURRENCY
         self.fields["method"].choices = [
-            (code, f"{label}: {price} {currency}") for code, (label, price) in settings.ORDER_SHIPPING_RATES.items()
+            (code, f"{label}: {format_money(price)}") for code, (label, price) in settings.ORDER_SHIPPING_RATES.items()
         ]
 
 

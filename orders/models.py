@@ -12,11 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_countries import countries
 
-from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-
-def _money(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+from catalog.money import money_field as _money
 
 
 class Order(models.Model):

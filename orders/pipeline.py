@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from cart.models import Cart, CartLine
 from cart.services import cart_clear
-from catalog.money import money_round
+from catalog.money import format_money, money_round
 from catalog.selectors import catalog_version, category_tree
 from live import events as live_events
 from notifications.models import Message
@@ -147,7 +147,7 @@ def step_prices_unchanged(checkout: Checkout) -> None:
     if checkout_quote(checkout.lines, checkout.totals) != checkout.quote:
         raise PricesChanged(
             f"Your cart or its prices changed since you reviewed it. The total is now "
-            f"{checkout.totals.total} {settings.SHOP_CURRENCY}. Please check and confirm again.",
+            f"{format_money(checkout.totals.total)}. Please check and confirm again.",
             checkout.totals,
         )
 

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from catalog.money import MONEY_DECIMAL_PLACES, money
+from catalog.money import MONEY_DECIMAL_PLACES, format_money, money
 from notifications.models import Message
 from orders.gateways import UnknownGateway, gateway_get
 from orders.gateways.base import GatewayError, GatewayRefund, GatewayTimeout
@@ -70,8 +70,9 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, restock: b
         left = refundable(payment)
         if amount > left:
             raise RefundTooLarge(
-                f"Order {order.number}: {amount} {order.currency} is more than the {left} {order.currency} "
-                f"left to refund of the {payment.amount} {order.currency} paid."
+                f"Order {order.number}: {format_money(amount, order.currency)} is more than the "
+                f"{format_money(left, order.currency)} left to refund of the "
+                f"{format_money(payment.amount, order.currency)} paid."
             )
         refund = Refund.objects.create(
             payment=payment,

@@ -10,7 +10,6 @@ checkout pipeline in orders/pipeline.py; none of them is imported here.
 import logging
 import secrets
 from collections.abc import Iterable
-from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
@@ -29,7 +28,6 @@ logger = logging.getLogger(__name__)
 
 # No 0/O, 1/I/L: a number read out on the phone is understood.
 NUMBER_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
-CENT = Decimal("0.01")
 
 
 class OrderError(Exception):

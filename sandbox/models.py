@@ -8,11 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 
-from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-
-
-def _money(**kwargs) -> models.DecimalField:
-    return models.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+from catalog.money import money_field
 
 
 class SandboxCharge(models.Model):
@@ -28,7 +24,7 @@ class SandboxCharge(models.Model):
 
     reference = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    amount = _money()
+    amount = money_field()
     currency = models.CharField(max_length=3)
     description = models.CharField(max_length=200)
     return_url = models.CharField(max_length=1000)
@@ -37,7 +33,7 @@ class SandboxCharge(models.Model):
     # Only what a provider shows back: the last four digits, never the number.
     card_last4 = models.CharField(max_length=4, blank=True)
     confirmations = models.PositiveIntegerField(default=0, help_text="Charges actually made: never more than one.")
-    refunded = _money(default=0)
+    refunded = money_field(default=0)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -56,7 +52,7 @@ class SandboxRefund(models.Model):
     charge = models.ForeignKey(SandboxCharge, on_delete=models.CASCADE, related_name="refunds")
     reference = models.CharField(max_length=40, unique=True)
     idempotency_key = models.CharField(max_length=64, unique=True)
-    amount = _money()
+    amount = money_field()
     reason = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 

@@ -12,6 +12,8 @@ import environ
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from catalog.money import InvalidMoney, money
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -314,7 +316,8 @@ LOGGING = {
 
 # --- The shop -------------------------------------------------------------------------------------
 SHOP_NAME = env.str("SHOP_NAME", default="Shop")
-SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR")
+# An ISO 4217 code; `manage.py check` names an unknown one (catalog/money.py rounds and formats by it).
+SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR").strip().upper()
 # Floor views for `make bench` (bench/); never mounted in normal operation.
 SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
 
@@ -402,15 +405,26 @@ def _duration(value: str) -> timedelta:
 ORDER_RESERVATION_TTL = _duration(env.str("ORDER_RESERVATION_TTL", default="15m"))
 
 
-def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal]]:
+def _amount(value: str) -> Decimal | str:
+    """A money setting read leniently: a price by the one money rule, else the text as typed.
+
+    The text is left for orders/checks.py, which names the variable in a `manage.py check` error.
+    """
+    try:
+        return money(value, SHOP_CURRENCY)
+    except (InvalidMoney, TypeError):
+        return value
+
+
+def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal | str]]:
     """'standard:Standard delivery:4.90,express:Express delivery:12.00' -> {code: (label, price)}."""
     rates = {}
     for item in filter(None, (part.strip() for part in value.split(","))):
         try:
             code, label, price = (piece.strip() for piece in item.split(":"))
-            rates[code] = (label, Decimal(price).quantize(Decimal("0.01")))
-        except (ValueError, ArithmeticError):
+        except ValueError:
             raise ImproperlyConfigured(f"ORDER_SHIPPING_RATES: cannot read {item!r} (code:label:price).") from None
+        rates[code] = (label, _amount(price))
     if not rates:
         raise ImproperlyConfigured("ORDER_SHIPPING_RATES needs at least one rate (code:label:price).")
     return rates
@@ -419,8 +433,19 @@ def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal]]:
 ORDER_SHIPPING_RATES = _shipping_rates(
     env.str("ORDER_SHIPPING_RATES", default="standard:Standard delivery:4.90,express:Express delivery:12.00")
 )
+
+
+def _fraction(value: str) -> Decimal | str:
+    """A rate such as '0.2', else the text as typed (for the system check to name)."""
+    try:
+        rate = Decimal(value.strip() or "0")
+    except ArithmeticError:
+        return value
+    return rate if rate.is_finite() else value
+
+
 # Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
-ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
+ORDER_TAX_RATE = _fraction(env.str("ORDER_TAX_RATE", default="0"))
 
 # --- Guest checkout, order links, verified addresses ------------------------------------------------
 # Seconds a signed order link (confirmation mail, order page, lookup mail) opens its order.

@@ -12,13 +12,13 @@ register = template.Library()
 
 @register.filter
 def money(amount: Decimal) -> str:
-    """A price as the shop shows it: "1,234.50 EUR"."""
+    """A price in the shop's currency, formatted for the active language: "€1,234.50", "1.234,50 €"."""
     return format_money(amount, settings.SHOP_CURRENCY)
 
 
 @register.filter
 def money_in(amount: Decimal, currency: str) -> str:
-    """An amount in a recorded currency (an order's snapshot), shown like `money`."""
+    """An amount in a recorded currency (an order's snapshot), formatted like `money`."""
     return format_money(amount, currency)
 
 
