@@ -23,6 +23,7 @@ from catalog.models import (
     ProductAttributeValue,
     ProductVariant,
 )
+from catalog.money import InvalidMoney, money
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
@@ -283,9 +284,6 @@ def price_parse(text) -> tuple[Decimal | None, bool]:
     if not text:
         return None, True
     try:
-        amount = Decimal(text.replace(",", "."))
-    except ArithmeticError:
+        return money(text.replace(",", ".")), True
+    except InvalidMoney:
         return None, False
-    if not amount.is_finite() or amount < 0 or amount > Decimal("99999999.99"):
-        return None, False
-    return amount.quantize(Decimal("0.01")), True

@@ -75,12 +75,13 @@ def money(value: Decimal | int | str, currency: str | None = None) -> Decimal:
         raise InvalidMoney(f"{value!r} is not a number") from None
     if not amount.is_finite():
         raise InvalidMoney(f"{value!r} is not a number")
-    amount = money_round(amount, currency)
-    if amount < 0:
+    # Checked before rounding too: quantizing a number such as 1e400 would overflow the decimal context.
+    rounded = money_round(amount, currency) if abs(amount) <= MONEY_MAX + 1 else amount
+    if rounded < 0:
         raise InvalidMoney(f"{value!r} is negative; a price must be 0 or more")
-    if amount > MONEY_MAX:
+    if rounded > MONEY_MAX:
         raise InvalidMoney(f"{value!r} is too large; the largest price is {MONEY_MAX}")
-    return amount.quantize(_STORED)
+    return rounded.quantize(_STORED)
 
 
 @lru_cache(maxsize=64)

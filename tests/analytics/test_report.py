@@ -131,8 +131,8 @@ def test_the_report_page_shows_the_numbers_charts_and_tables(client, staff, know
     assert response.status_code == 200
     html = response.content.decode()
     assert re.search(
-        r'data-total="revenue">\s*<th scope="row">Revenue \(paid\)</th>\s*<td>30.00 EUR</td>\s*'
-        r"<td>20.00 EUR</td>\s*<td>\+50.0%</td>",
+        r'data-total="revenue">\s*<th scope="row">Revenue \(paid\)</th>\s*<td>€30.00</td>\s*'
+        r"<td>€20.00</td>\s*<td>\+50.0%</td>",
         html,
     )
     for key in ["visits", "views", "cart_adds", "orders", "revenue"]:

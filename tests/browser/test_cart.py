@@ -68,8 +68,8 @@ def test_change_quantity_remove_and_undo_on_the_cart_page(page, live_server, sho
     quantity = page.get_by_label("Quantity of Kettle")
     quantity.fill("")
     quantity.press_sequentially("3", delay=50)
-    expect(page.locator("#cart-subtotal")).to_have_text("94.90 EUR")  # 19.90 + 3 × 25.00
-    expect(page.locator("tr", has_text="Kettle").locator(".line-total")).to_have_text("75.00 EUR")
+    expect(page.locator("#cart-subtotal")).to_have_text("€94.90")  # 19.90 + 3 × 25.00
+    expect(page.locator("tr", has_text="Kettle").locator(".line-total")).to_have_text("€75.00")
     expect(badge(page)).to_have_text("4")
 
     # More than the stock: capped, with a message.
@@ -139,7 +139,7 @@ def test_the_cart_works_without_javascript(browser, live_server, shop):
     page.get_by_role("link", name=re.compile("^Cart")).click()
     page.get_by_label("Quantity of Desk Lamp").fill("2")
     page.get_by_role("button", name="Update").click()
-    expect(page.locator("#cart-subtotal")).to_have_text("39.80 EUR")
+    expect(page.locator("#cart-subtotal")).to_have_text("€39.80")
     expect(badge(page)).to_have_text("2")
 
     page.get_by_role("button", name="Remove Desk Lamp").click()

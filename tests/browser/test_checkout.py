@@ -58,7 +58,7 @@ def address_shipping_review(page):
     page.get_by_label(re.compile("Express delivery")).check()
     page.get_by_role("button", name="Continue to review").click()
     expect(page.get_by_role("heading", name="Review your order")).to_be_visible()
-    expect(page.get_by_test_id("total")).to_have_text("22.00 EUR")
+    expect(page.get_by_test_id("total")).to_have_text("€22.00")
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Pay order"))).to_be_visible()
     expect(page.locator(".countdown")).to_contain_text("left to pay")

@@ -143,7 +143,7 @@ def test_totals_use_the_current_price_and_a_price_change_is_pointed_out(cart, la
     assert summary.count == 3
     [problem] = summary.problems[lamp_line]
     assert problem.kind == "price_changed"
-    assert problem.message == "The price changed from 19.90 EUR to 21.00 EUR since you added it."
+    assert problem.message == "The price changed from €19.90 to €21.00 since you added it."
     assert not summary.checkout_blocked  # told, not blocked
 
     services.line_accept_price(cart, lamp_line)

@@ -200,9 +200,9 @@ def test_the_cart_page_lists_lines_with_totals(client, lamp, kettle):
     assert response.status_code == 200
     assert "Desk Lamp" in html
     assert "Kettle" in html
-    assert "19.90 EUR" in html
-    assert "39.80 EUR" in html  # line total
-    assert "64.80 EUR" in html  # subtotal
+    assert "€19.90" in html
+    assert "€39.80" in html  # line total
+    assert "€64.80" in html  # subtotal
     assert "Subtotal (3 items)" in html
     assert 'id="quantity-' in html
     assert response["Cache-Control"].startswith("max-age=0")
@@ -220,9 +220,9 @@ def test_the_cart_page_points_out_archived_sold_out_and_repriced_lines(client, l
 
     assert "This product is no longer sold. Remove it to check out." in html
     assert "Sold out. Remove it to check out." in html
-    assert "The price changed from 2.00 EUR to 2.50 EUR since you added it." in html
+    assert "The price changed from €2.00 to €2.50 since you added it." in html
     assert "before you can check out" in html
-    assert "47.40 EUR" in html  # 19.90 + 25.00 + 2.50 at today's prices
+    assert "€47.40" in html  # 19.90 + 25.00 + 2.50 at today's prices
 
 
 def test_an_empty_cart_says_so(client):
@@ -238,7 +238,7 @@ def test_changing_the_quantity_with_htmx_rerenders_the_totals_in_place(client, l
 
     assert response.status_code == 200
     assert response.text.lstrip().startswith('<section id="cart"')
-    assert "39.80 EUR" in response.text
+    assert "€39.80" in response.text
     assert json.loads(response["HX-Trigger"]) == {"cart-changed": {}}
     assert line_of(lamp).quantity == 2
 

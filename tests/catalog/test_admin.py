@@ -179,13 +179,13 @@ def change_form(product, **changes):
 
 def test_an_admin_price_edit_invalidates_the_cached_pages(client, staff):
     lamp = make_product("Desk Lamp", price=Decimal("10.00"))
-    assert "10.00 EUR" in client.get("/products/").content.decode()
+    assert "€10.00" in client.get("/products/").content.decode()
 
     response = client.post(f"/admin/catalog/product/{lamp.pk}/change/", change_form(lamp, price="12.50"))
 
     assert response.status_code == 302
-    assert "12.50 EUR" in client.get("/products/").content.decode()
-    assert "12.50 EUR" in client.get(f"/products/{lamp.slug}/").content.decode()
+    assert "€12.50" in client.get("/products/").content.decode()
+    assert "€12.50" in client.get(f"/products/{lamp.slug}/").content.decode()
     assert "Changed Price." in LogEntry.objects.get(object_id=str(lamp.pk)).get_change_message()
 
 

@@ -91,4 +91,4 @@ def test_money_refuses_floats():
 
 
 def test_money_is_shown_with_the_currency():
-    assert format_money(Decimal("1234.5"), "EUR") == "1,234.50 EUR"
+    assert format_money(Decimal("1234.5"), "EUR") == "€1,234.50"

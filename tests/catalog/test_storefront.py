@@ -24,7 +24,7 @@ def test_product_list_shows_products_with_price_and_stock(client):
     assert response.status_code == 200
     html = response.content.decode()
     assert "Desk Lamp" in html
-    assert "1,234.50 EUR" in html
+    assert "€1,234.50" in html
     assert "Only 3 left" in html
     assert "Out of stock" in html
     assert "2 products" in html
@@ -152,7 +152,7 @@ def test_product_detail_shows_price_stock_breadcrumbs_and_related(client):
     html = response.content.decode()
     assert response.status_code == 200
     assert "<h1>Desk Lamp</h1>" in html
-    assert "19.90 EUR" in html
+    assert "€19.90" in html
     assert "Only 2 left" in html
     assert "Warm light." in html
     assert 'href="/categories/home/"' in html
@@ -224,12 +224,12 @@ def test_every_page_has_the_header_search_box_and_a_products_link(client):
 
 def test_cached_list_follows_a_price_change_made_through_save(client):
     product = make_product("Teapot", price=Decimal("10.00"))
-    assert "10.00 EUR" in client.get("/products/").content.decode()
+    assert "€10.00" in client.get("/products/").content.decode()
 
     product.price = Decimal("12.00")
     product.save()
 
-    assert "12.00 EUR" in client.get("/products/").content.decode()
+    assert "€12.00" in client.get("/products/").content.decode()
 
 
 def test_media_files_are_served_when_serve_media_is_on(client):

@@ -208,8 +208,8 @@ def test_the_pay_page_says_test_mode_only_with_the_sandbox_gateway(client, shopp
 def test_amounts_show_like_the_catalog_prices(client, shopper, order):
     order.__class__.objects.filter(pk=order.pk).update(total="1234.50")
     client.force_login(shopper)
-    assert "1,234.50 EUR" in client.get(f"/orders/{order.number}/").content.decode()
-    assert "1,234.50 EUR" in client.get("/orders/").content.decode()
+    assert "€1,234.50" in client.get(f"/orders/{order.number}/").content.decode()
+    assert "€1,234.50" in client.get("/orders/").content.decode()
 
 
 def test_the_pay_page_of_a_paid_order_leads_to_the_order(client, shopper, order):

@@ -35,7 +35,7 @@ def refund(staff_client, order, amount, reason="Damaged in transit", restock=Fal
 
 def test_the_refund_page_shows_what_is_left(staff_client, paid):
     page = staff_client.get(refund_page(staff_client, paid)).content.decode()
-    assert f"Left to refund: <strong>{paid.total} EUR</strong>" in page
+    assert f"Left to refund: <strong>€{paid.total}</strong>" in page
     assert 'name="restock"' in page
 
 
@@ -55,8 +55,8 @@ def test_a_partial_refund_from_the_admin(staff_client, paid, product):
     assert stock_of(product) == 3  # nobody ticked the box
     mail = Message.objects.get(kind=Message.Kind.ORDER_REFUNDED)
     assert mail.to == paid.email
-    assert "we refunded 5.00 EUR for your order" in mail.body_text
-    assert "Credit note CN-000001; refunded so far: 5.00 EUR" in mail.body_text
+    assert "we refunded €5.00 for your order" in mail.body_text
+    assert "Credit note CN-000001; refunded so far: €5.00" in mail.body_text
     assert "Damaged in transit" in mail.body_text
 
 
@@ -80,7 +80,7 @@ def test_a_refund_larger_than_what_is_left_is_a_clear_message(staff_client, paid
     response = refund(staff_client, paid, "5.00")
     assert response.status_code == 400
     page = response.content.decode()
-    assert f"5.00 EUR is more than the {paid.total - Decimal('20.00')} EUR left to refund" in page
+    assert f"€5.00 is more than the €{paid.total - Decimal('20.00')} left to refund" in page
     assert Refund.objects.filter(status=Refund.Status.SUCCEEDED).count() == 1
     assert CreditNote.objects.count() == 1
     assert SandboxCharge.objects.get().refunded == Decimal("20.00")
@@ -136,7 +136,7 @@ def test_the_order_and_invoice_pages_show_the_refunded_amount(client, shopper, p
     order_refund(order=paid, actor="staff", amount=Decimal("7.50"), reason="Late")
     client.force_login(shopper)
     page = client.get(paid.get_absolute_url()).content.decode()
-    assert "Refunded: 7.50" in page
+    assert "Refunded: €7.50 of" in page
     invoice = client.get(f"/orders/{paid.number}/invoice/").content.decode()
-    assert 'data-testid="invoice-refunded">7.50<' in invoice
+    assert 'data-testid="invoice-refunded">€7.50<' in invoice
     assert "CN-000001" in invoice
