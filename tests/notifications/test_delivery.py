@@ -2,18 +2,21 @@
 
 import socket
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 import time_machine
 from django.core.management import call_command
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_tasks_db.models import DBTaskResult
 
 from accounts.models import User
 from notifications import tasks
 from notifications.models import Message
 from notifications.services import mail_enqueue, outbox_sweep
+from tests.factories import make_product
+from tests.orders.conftest import fill_cart, make_shopper, place
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -216,3 +219,27 @@ def test_a_failed_enqueue_after_commit_keeps_the_callers_work_and_the_sweep_send
     message.refresh_from_db()
     assert message.status == Message.Status.SENT
     assert len(smtp_server.inbox.envelopes) == 1
+
+
+@pytest.mark.parametrize(
+    ("language", "line", "total"),
+    [("en", "€1,620.44", "€1,625.34"), ("de", "1.620,44\xa0€", "1.625,34\xa0€")],
+)
+def test_the_order_confirmation_shows_money_formatted_in_the_shoppers_language(
+    smtp_server, worker, language, line, total
+):
+    shopper = make_shopper()
+    fill_cart(shopper, (make_product("Brass orrery", price=Decimal("1620.44")), 1))
+    with translation.override(language):
+        place(shopper)
+
+    worker()
+
+    [mail] = [m for m in smtp_server.inbox.messages if "confirmed" in m["Subject"]]
+    text = mail.get_body(preferencelist=("plain",)).get_content()
+    html = mail.get_body(preferencelist=("html",)).get_content()
+    assert f"1 x Brass orrery  {line}" in text
+    assert f"Total: {total}" in text
+    assert f"<td>{line}</td>" in html
+    assert f"<td>{total}</td>" in html
+    assert " EUR" not in text

@@ -181,3 +181,37 @@ def test_a_touch_interval_too_long_for_the_idle_timeout_is_refused_with_the_reas
 
     assert result.returncode != 0
     assert "SESSION_TOUCH_INTERVAL=60 must be at most half of SESSION_IDLE_TIMEOUT=10" in result.stderr
+
+
+def test_shipping_rates_are_rounded_by_the_one_money_rule():
+    values = settings_in(
+        {**PRODUCTION, "ORDER_SHIPPING_RATES": "std:Standard:4.905,jp:Japan:4.904"}, "ORDER_SHIPPING_RATES"
+    )
+
+    assert values == {"ORDER_SHIPPING_RATES": {"std": ["Standard", "4.91"], "jp": ["Japan", "4.90"]}}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("ORDER_TAX_RATE", "abc", "ORDER_TAX_RATE='abc' is not a number"),
+        ("ORDER_TAX_RATE", "20", "ORDER_TAX_RATE=20 is outside 0–1"),
+        ("ORDER_SHIPPING_RATES", "free:Free:-5", "ORDER_SHIPPING_RATES: the price of 'free': '-5' is negative"),
+        (
+            "ORDER_SHIPPING_RATES",
+            "std:Standard:cheap",
+            "ORDER_SHIPPING_RATES: the price of 'std': 'cheap' is not a number",
+        ),
+        ("SHOP_CURRENCY", "XYZ", "SHOP_CURRENCY='XYZ' is not an ISO 4217 currency code"),
+    ],
+)
+def test_a_bad_money_setting_is_a_check_error_naming_the_variable(variable, value, message):
+    result = run([sys.executable, "manage.py", "check"], {**PRODUCTION, variable: value})
+
+    assert result.returncode == 1
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_lowercase_currency_code_is_accepted():
+    assert settings_in({**PRODUCTION, "SHOP_CURRENCY": "jpy"}, "SHOP_CURRENCY") == {"SHOP_CURRENCY": "JPY"}
