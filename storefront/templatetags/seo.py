@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
+from catalog.money import money_round
 from storefront.selectors import chrome_default
 
 register = template.Library()
@@ -75,7 +76,7 @@ def seo_head(context):
             "description": _plain(product.description) or f"{product.name} at {chrome.name}.",
             "type": "product",
             "image": _product_image_url(request, product, context.get("version", "")),
-            "price": product.price,
+            "price": money_round(product.price),  # machine format: a plain decimal
             "currency": settings.SHOP_CURRENCY,
         }
     elif category is not None and hasattr(category, "slug"):
@@ -113,7 +114,7 @@ def product_json_ld(context, product, breadcrumbs, variant=None):
     offer = {
         "@type": "Offer",
         "url": url,
-        "price": f"{(variant.price if variant else product.price):.2f}",
+        "price": str(money_round(variant.price if variant else product.price)),
         "priceCurrency": settings.SHOP_CURRENCY,
         "availability": "https://schema.org/InStock"
         if variant is not None and variant.in_stock
