@@ -50,6 +50,11 @@ def _currencies() -> frozenset[str]:
     return frozenset(list_currencies())
 
 
+def currency_places(currency: str | None = None) -> int:
+    """How many decimal places the currency's amounts have (the shop's currency unless given)."""
+    return -_quantum(currency or settings.SHOP_CURRENCY).as_tuple().exponent
+
+
 @lru_cache(maxsize=64)
 def _quantum(currency: str) -> Decimal:
     """One minor unit of the currency: 0.01 for EUR, 1 for JPY (at most the places we store)."""
@@ -105,7 +110,7 @@ def _pattern(language: str, currency: str) -> tuple[Locale, NumberPattern]:
     sign = get_currency_symbol(currency, locale).replace("'", "''")
     pattern.prefix = tuple(part.replace("¤", f"'{sign}'") for part in pattern.prefix)
     pattern.suffix = tuple(part.replace("¤", f"'{sign}'") for part in pattern.suffix)
-    places = int(-_quantum(currency).as_tuple().exponent)
+    places = currency_places(currency)
     pattern.frac_prec = (places, places)
     return locale, pattern
 

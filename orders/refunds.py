@@ -15,7 +15,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
 
-from catalog.money import MONEY_DECIMAL_PLACES, format_money, money
+from catalog.money import MONEY_MAX, currency_places, format_money, money, money_round
 from notifications.models import Message
 from orders.gateways import UnknownGateway, gateway_get
 from orders.gateways.base import GatewayError, GatewayRefund, GatewayTimeout
@@ -37,8 +37,10 @@ def refund_amount_parse(raw: str | Decimal) -> Decimal:
         raise OrderError(f"“{raw}” is not an amount; write it as 12.50.") from None
     if not amount.is_finite() or amount <= 0:
         raise OrderError("Enter an amount above zero.")
-    if amount != amount.quantize(Decimal(1).scaleb(-MONEY_DECIMAL_PLACES)):
-        raise OrderError(f"Use at most {MONEY_DECIMAL_PLACES} decimal places.")
+    if amount > MONEY_MAX:
+        raise OrderError(f"“{raw}” is more than any payment; the largest amount is {MONEY_MAX}.")
+    if amount != money_round(amount):
+        raise OrderError(f"Use at most {currency_places()} decimal places.")
     return amount
 
 
@@ -91,7 +93,8 @@ def payment_refund(*, payment: Payment, amount: Decimal, reason: str, restock: b
         # left) until staff check it in the provider's dashboard; the same key never refunds twice.
         Refund.objects.filter(pk=refund.pk).update(message=str(exc)[:300])
         raise OrderError(
-            f"Order {order.number}: the payment provider did not answer; the refund of {amount} is pending. "
+            f"Order {order.number}: the payment provider did not answer; the refund of "
+            f"{format_money(amount, order.currency)} is pending. "
             "Check it in the provider's dashboard."
         ) from exc
     except (GatewayError, UnknownGateway) as exc:
