@@ -66,7 +66,7 @@ ATTRIBUTES = {
     "Lamp": [
         ("Colour temperature", "number", "K", False, []),
         ("Light", "choice", "", True, ["Warm white", "Neutral white"]),
-        ("Dimmable", "boolean", "", False, []),
+        ("Dimmable", "boolean", "", True, []),
     ],
 }
 TEES = ["Organic Cotton Tee", "Everyday Tee", "Heavy Tee", "Striped Tee", "Pocket Tee", "Slim Tee"]

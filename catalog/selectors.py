@@ -186,9 +186,11 @@ class ProductListParams:
     in_stock: bool = False
     per_page: int = 20
     page: int = 1
-    # Facets (catalog.facets): option value ids (`o`), attribute choice ids (`a`), a price range.
+    # Facets (catalog.facets): option value ids (`o`), attribute choice ids (`a`), yes/no attribute answers
+    # (`b`: "7-yes"), a price range.
     o: tuple[int, ...] = ()
     a: tuple[int, ...] = ()
+    b: tuple[str, ...] = ()
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     # What the shopper should know about the filters (ignored values, an impossible range); not in the URL.
@@ -211,7 +213,7 @@ class ProductListParams:
 
     @property
     def has_facets(self) -> bool:
-        return bool(self.o or self.a or self.min_price is not None or self.max_price is not None)
+        return bool(self.o or self.a or self.b or self.min_price is not None or self.max_price is not None)
 
     @property
     def impossible(self) -> bool:
