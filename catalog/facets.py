@@ -23,6 +23,7 @@ from catalog.models import (
     ProductAttributeValue,
     ProductVariant,
 )
+from catalog.search import SearchWords
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
@@ -226,12 +227,18 @@ class Facets:
 
 
 def facets_count(
-    tree, params, category: Category | None, definitions: Definitions, *, category_page: bool = False
+    tree,
+    params,
+    category: Category | None,
+    definitions: Definitions,
+    *,
+    category_page: bool = False,
+    words: SearchWords | None = None,
 ) -> Facets:
     """Every facet value with the number of results it would give, all other selected filters kept.
 
-    At most four queries (categories, availability, option values, attribute choices), none for a kind
-    of facet the catalog does not have.
+    At most four queries (categories, availability, option values, attribute values), none for a kind
+    of facet the catalog does not have. Pass the list's `words` so a search's words are corrected once.
     """
     from catalog.selectors import product_search, product_visible
 
@@ -239,7 +246,7 @@ def facets_count(
     attribute_groups = AttributeGroups.of(params, definitions)
     visible = product_visible(tree)
     if params.q:
-        visible = product_search(visible, params.q)
+        visible = product_search(visible, words or params.q)
     in_category = visible
     if category is not None:
         in_category = visible.filter(category_id__in=tree.descendant_ids(category))

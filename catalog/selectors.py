@@ -33,7 +33,7 @@ from catalog.models import (
     ProductImage,
     ProductVariant,
 )
-from catalog.search import product_search
+from catalog.search import SearchWords, product_search
 
 SORTS = {
     "name": ("name", "pk"),
@@ -236,10 +236,14 @@ class LazyPage:
 
 
 def product_list(
-    tree: CategoryTree, params: ProductListParams, category: Category | None = None, version: str | None = None
+    tree: CategoryTree,
+    params: ProductListParams,
+    category: Category | None = None,
+    version: str | None = None,
+    words: SearchWords | None = None,
 ) -> LazyPage:
     """The storefront list: category (with its subcategories), search, facets (availability, price, options,
-    attributes), sort, page."""
+    attributes), sort, page. `words`: the search's words, when the facet counts search them too."""
 
     def build() -> QuerySet[Product]:
         from catalog import facets
@@ -249,7 +253,7 @@ def product_list(
             queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
         queryset = facets.facets_filter(queryset, params, facets.facet_definitions(version or catalog_version()))
         if params.q:
-            queryset = product_search(queryset, params.q, ranked=params.sort == DEFAULT_SORT)
+            queryset = product_search(queryset, words or params.q, ranked=params.sort == DEFAULT_SORT)
             if params.sort != DEFAULT_SORT:
                 queryset = queryset.order_by(*SORTS[params.sort])
         else:

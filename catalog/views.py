@@ -7,7 +7,7 @@ from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed
-from catalog import facets, selectors, services
+from catalog import facets, search, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
@@ -47,6 +47,7 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
     definitions = facets.facet_definitions(version)
     params = facets.facets_clean(list_params(request.GET, tree.visible_slugs()), definitions)
     current_filter = tree.get(params.category) if current is None and params.category else current
+    words = search.SearchWords(params.q)  # the list and the facet counts search the same, corrected words
     ctx = {
         # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
         "form": lambda: ProductListForm.for_params(params, tree.options()),
@@ -55,10 +56,10 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
-        "products": selectors.product_list(tree, params, category=current_filter, version=version),
+        "products": selectors.product_list(tree, params, category=current_filter, version=version, words=words),
         # Counted only when the template renders it, like the products.
         "facets": lambda: facets.facets_count(
-            tree, params, current_filter, definitions, category_page=current is not None
+            tree, params, current_filter, definitions, category_page=current is not None, words=words
         ),
     }
     partial = request.htmx and not request.htmx.history_restore_request
