@@ -148,15 +148,19 @@ def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
     return bool(stock or params.min_price is not None or params.max_price is not None or groups)
 
 
-def _price(prefix: str = "") -> Coalesce:
-    return Coalesce(f"{prefix}price_override", f"{prefix}product__price")
+def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
+    """`queryset` with each variant's `effective_price` when a price bound needs it: the price joins the
+    product, a join of every row that a filter without a price range does without."""
+    if params.min_price is None and params.max_price is None:
+        return queryset
+    return queryset.annotate(effective_price=Coalesce(f"{prefix}price_override", f"{prefix}product__price"))
 
 
 def _has_variant(params, option_groups, *, skip=None, in_stock=None) -> Q:
     """The product has one variant meeting every variant condition (an empty Q when there is none)."""
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
-    variants = ProductVariant.objects.filter(product_id=OuterRef("pk")).annotate(effective_price=_price())
+    variants = _priced(ProductVariant.objects.filter(product_id=OuterRef("pk")), params)
     return Q(Exists(variants.filter(_variant_q(params, option_groups, skip=skip, in_stock=in_stock))))
 
 
@@ -254,12 +258,17 @@ def facets_count(
     def ids(queryset: QuerySet[Product]) -> Subquery:
         return Subquery(queryset.order_by().values("pk"))
 
+    def plain(queryset: QuerySet[Product]) -> QuerySet[Product]:
+        """Products to group or count: a search's ranked candidates by id, anything else as it is (wrapping it
+        would look every product up a second time)."""
+        return Product.objects.filter(pk__in=ids(queryset)) if params.q else queryset.order_by()
+
     impossible = params.impossible
     # Categories: everything but the category.
     category_counts: dict[int, int] = {}
     if not impossible:
         matching = visible.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
-        rows = Product.objects.filter(pk__in=ids(matching)).values("category_id").annotate(n=Count("pk"))
+        rows = plain(matching).values("category_id").annotate(n=Count("pk"))
         category_counts = {row["category_id"]: row["n"] for row in rows}
     categories = []
     current = category.pk if category else None
@@ -282,15 +291,13 @@ def facets_count(
     if not impossible:
         base = in_category.filter(_attribute_q(attribute_groups))
         stocked = base.filter(_has_variant(params, option_groups, in_stock=True))
-        count = Product.objects.filter(pk__in=ids(stocked)).count()
+        count = plain(stocked).count()
         in_stock = FacetValue("In stock", count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
 
     groups: list[FacetGroup] = []
     if definitions.options and not impossible:
         products = ids(in_category.filter(_attribute_q(attribute_groups)))
-        rows = Through.objects.filter(productvariant__product_id__in=products).annotate(
-            effective_price=_price("productvariant__")
-        )
+        rows = _priced(Through.objects.filter(productvariant__product_id__in=products), params, "productvariant__")
         aggregates = {
             "n": Count(
                 "productvariant__product_id",
@@ -304,7 +311,7 @@ def facets_count(
                 distinct=True,
                 filter=_variant_q(params, option_groups, skip=option_id, prefix="productvariant__"),
             )
-        counts = {row["optionvalue_id"]: row for row in rows.values("optionvalue_id").annotate(**aggregates)}
+        counts = {row["optionvalue_id"]: row for row in rows.order_by().values("optionvalue_id").annotate(**aggregates)}
         for option_id, name, values in definitions.options:
             key = f"n{option_id}" if option_id in option_groups else "n"
             group = _group(name, "o", values, counts, key, params.o, params)
@@ -328,7 +335,8 @@ def facets_count(
                 filter=_attribute_q(attribute_groups, skip=attribute_id, product_ref="product_id"),
             )
         counts = {}
-        for row in rows.values("value_choice_id", "attribute_id", "value_bool").annotate(**aggregates):
+        # order_by(): the model's ordering (by attribute position) would join the attributes for nothing.
+        for row in rows.order_by().values("value_choice_id", "attribute_id", "value_bool").annotate(**aggregates):
             if row["value_choice_id"] is not None:
                 counts[row["value_choice_id"]] = row
             else:

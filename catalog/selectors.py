@@ -241,9 +241,11 @@ def product_list(
     category: Category | None = None,
     version: str | None = None,
     words: SearchWords | None = None,
+    definitions=None,
 ) -> LazyPage:
     """The storefront list: category (with its subcategories), search, facets (availability, price, options,
-    attributes), sort, page. `words`: the search's words, when the facet counts search them too."""
+    attributes), sort, page. `words` and `definitions` (catalog.facets): what the facet counts use too, so
+    the page reads them once."""
 
     def build() -> QuerySet[Product]:
         from catalog import facets
@@ -251,7 +253,8 @@ def product_list(
         queryset = product_visible(tree).select_related("category")
         if category is not None:
             queryset = queryset.filter(category_id__in=tree.descendant_ids(category))
-        queryset = facets.facets_filter(queryset, params, facets.facet_definitions(version or catalog_version()))
+        found = definitions or facets.facet_definitions(version or catalog_version())
+        queryset = facets.facets_filter(queryset, params, found)
         if params.q:
             queryset = product_search(queryset, words or params.q, ranked=params.sort == DEFAULT_SORT)
             if params.sort != DEFAULT_SORT:
@@ -438,10 +441,25 @@ def product_images(product: Product, variant: ProductVariant | None = None) -> l
 
 def product_related(tree: CategoryTree, product: Product, limit: int = 4) -> QuerySet[Product]:
     """Staff picks first, then other visible products of the same category, newest first (one query + images)."""
-    picks = Product.related_products.through.objects.filter(from_product_id=product.pk, to_product_id=OuterRef("pk"))
+    through = Product.related_products.through.objects.filter(from_product_id=product.pk)
+    picks = through.filter(to_product_id=OuterRef("pk"))
+    # Candidates: the picks and the category's newest `limit`, as a UNION where the database allows a LIMIT
+    # in one (PostgreSQL): "in the category or picked" as one condition reads and ranks every product of
+    # the category, 1.6 s for one of 11,000.
+    newest = (
+        product_visible(tree)
+        .filter(category_id=product.category_id)
+        .exclude(pk=product.pk)
+        .order_by("-created_at", "-pk")
+        .values("pk")[:limit]
+    )
+    if connection.features.supports_slicing_ordering_in_compound:
+        candidates = Q(pk__in=through.values("to_product_id").union(newest))
+    else:
+        candidates = Q(pk__in=through.values("to_product_id")) | Q(pk__in=newest)
     queryset = (
         product_visible(tree)
-        .filter(Q(category_id=product.category_id) | Q(Exists(picks)))
+        .filter(candidates)
         .exclude(pk=product.pk)
         .annotate(picked=Exists(picks))
         .order_by("-picked", "-created_at", "-pk")

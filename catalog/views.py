@@ -56,7 +56,9 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
-        "products": selectors.product_list(tree, params, category=current_filter, version=version, words=words),
+        "products": selectors.product_list(
+            tree, params, category=current_filter, version=version, words=words, definitions=definitions
+        ),
         # Counted only when the template renders it, like the products.
         "facets": lambda: facets.facets_count(
             tree, params, current_filter, definitions, category_page=current is not None, words=words
