@@ -298,6 +298,18 @@ def product_get_visible(tree: CategoryTree, slug: str, version: str) -> Product:
     return product
 
 
+def product_moved(tree: CategoryTree, slug: str) -> Product | None:
+    """The visible product whose slug `slug` was, for a 301 to its current URL (asked only on a miss)."""
+    product = Product.objects.filter(old_slugs__slug=slug, is_archived=False).first()
+    return product if product and product.category_id in tree.visible_ids() else None
+
+
+def category_moved(tree: CategoryTree, slug: str) -> Category | None:
+    """The visible category whose slug `slug` was, like product_moved."""
+    pk = Category.objects.filter(old_slugs__slug=slug).values_list("pk", flat=True).first()
+    return next((c for c in tree.categories if c.pk == pk and tree.is_visible(c)), None)
+
+
 @dataclass
 class VariantChoice:
     """A product's variants and option axes, and which variant the shopper's selection points at.

@@ -1,6 +1,6 @@
 """Storefront pages. The product list answers htmx with its results fragment, anything else with the page."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
@@ -42,6 +42,8 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
     current: Category | None = None
     if category is not None:
         current = tree.get(category)
+        if current is None and (moved := selectors.category_moved(tree, category)):
+            return _moved(request, moved)
         if current is None or not tree.is_visible(current):
             raise Http404("No such category.")
     definitions = facets.facet_definitions(version)
@@ -82,7 +84,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """
     version = selectors.catalog_version()
     tree = selectors.category_tree(version)
-    product = selectors.product_get_visible(tree, slug, version)
+    try:
+        product = selectors.product_get_visible(tree, slug, version)
+    except Http404:
+        if moved := selectors.product_moved(tree, slug):
+            return _moved(request, moved)
+        raise
     choice = selectors.variant_choose(product, version, request.GET)
     recent = selectors.recently_viewed_ids(request)
     ctx = {
@@ -106,3 +113,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not partial:
         services.recently_viewed_push(response, recent, product.pk)
     return response
+
+
+def _moved(request: HttpRequest, target) -> HttpResponsePermanentRedirect:
+    """301 from a former slug to `target`'s current URL, with the same query string."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))
