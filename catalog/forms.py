@@ -20,7 +20,7 @@ SORT_CHOICES = [
 class ProductListForm(forms.Form):
     """The filter form shown above the list; also parses the query string."""
 
-    q = forms.CharField(label="Search", required=False)
+    q = forms.CharField(label="Search", required=False, widget=forms.SearchInput)
     category = forms.ChoiceField(label="Category", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
     in_stock = forms.BooleanField(label="In stock only", required=False)
@@ -32,7 +32,7 @@ class ProductListForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", "All categories"), *category_options]
-        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
+        self.fields["q"].widget.attrs.update({"maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
 
     @classmethod
     def for_params(cls, params: ProductListParams, category_options: list[tuple[str, str]]) -> "ProductListForm":
