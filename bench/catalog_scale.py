@@ -1,12 +1,15 @@
 #!/usr/bin/env python
-"""`make bench-catalog`: the product list and search at 1,000 and 100,000 products, fragment cache on and off.
+"""`make bench-catalog`: the catalogue's pages at 1,000 and 100,000 products, fragment cache on and off.
 
 A PostgreSQL database of its own (dropped and made again each run), filled by `seed_demo` (1,000, then
-grown to 100,000) plus three products with a rare word. For each size and cache setting, gunicorn serves
-the shop with production settings as bench/run.py does, and wrk measures (one client by default, the
-case the search target is stated for): the floor `db` view, the list, a common-word search (`range` is in
-every demo description), a rare-word search and a typo search. SQL per page is counted in-process with
-Django's test client: with the cache on, a warm page; with it off, every request is a cold one.
+grown to 100,000, every product with its variants: lamps in three wattages, T-shirts in 20 sizes x colours)
+plus three products with a rare word. For each size and cache setting, gunicorn serves the shop with
+production settings as bench/run.py does, and wrk measures (one client by default, the case the targets
+are stated for): the floor `db` view, the list, the list filtered by two facets (an option value and an
+attribute choice: lamps of 60 W with warm white light), a common-word search (`range` is in every demo
+description), a rare-word search, a typo search and the detail page of a product with 20 variants. SQL
+per page is counted in-process with Django's test client: with the cache on, a warm page; with it off,
+every request is a cold one. Facet ids differ between databases, so the URLs are filled in from the data.
 """
 
 import argparse
@@ -22,12 +25,16 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench import run  # noqa: E402
 
+# `{name}` in a URL is filled in by `_urls` from the seeded data.
 PAGES = [
     ("db", "/bench/db"),
     ("list", "/products/"),
+    ("list: two facets", "/products/?o={watt_60}&a={warm_white}"),
     ("search: common word", "/products/?q=range"),
     ("search: rare word", "/products/?q=zeppelin"),
     ("search: typo", "/products/?q=lmap"),
+    ("detail: 3 variants", "/products/{lamp_3}/"),
+    ("detail: 20 variants", "/products/{tee_20}/"),
 ]
 CACHES = {"on": "locmemcache://", "off": "dummycache://"}
 RARE_WORD = "Zeppelin"
@@ -48,16 +55,17 @@ def main() -> int:
     for size in args.sizes:
         env = run.server_env(args.database_url)
         prepare(env, size)
-        queries = count_queries(env)
+        urls, queries = count_queries(env)
         for cache, cache_url in CACHES.items():
             served = {**env, "CACHE_URL": cache_url, "GUNICORN_DRAIN_SECONDS": "0"}
             with run.serve(served, args.workers, "gunicorn-catalog-scale.log", port=args.port) as base:
-                for name, path in PAGES:
+                for name, path in urls:
                     result = run.measure(wrk, base, name, path, args)
                     sql = queries[path]["warm" if cache == "on" else "cold"]
                     rows.append({**result, "size": size, "cache": cache, "queries": sql})
                     print(f"bench: {size} products, cache {cache}: {name} {result['rps']:.0f} req/s", flush=True)
     print_table(rows, args)
+    print_sql(rows)
     failed = [row for row in rows if row["errors"] or row["status"] != 200]
     return 1 if failed else 0
 
@@ -100,35 +108,53 @@ def prepare(env: dict, size: int) -> None:
 
 
 def add_rare_products() -> None:
-    """Three products with a word no demo product has (idempotent), for the rare-word search."""
-    from catalog.models import Category, Product
+    """Three products with a word no demo product has, each with its default variant (idempotent)."""
+    from catalog.models import Category, Product, ProductVariant
 
     category = Category.objects.get(slug="home-lighting")
     for n in range(1, 4):
-        Product.objects.get_or_create(
+        product, created = Product.objects.get_or_create(
             sku=f"BENCH-RARE-{n}",
             defaults={
                 "name": f"{RARE_WORD} Lamp {n}",
                 "slug": f"{RARE_WORD.lower()}-lamp-{n}",
                 "description": "An airship-shaped lamp.",
                 "price": 49,
-                "stock": 5,
                 "category": category,
             },
         )
+        if created:
+            ProductVariant.objects.create(product=product, sku=product.sku, stock=5)
 
 
-def count_queries(env: dict) -> dict[str, dict[str, int]]:
-    """{path: {"cold": n, "warm": n}} from Django's test client in a process of its own."""
+def count_queries(env: dict) -> tuple[list[tuple[str, str]], dict[str, dict[str, int]]]:
+    """The pages with their URLs filled in, and {path: {"cold": n, "warm": n}} from Django's test client in
+    a process of its own."""
     out = subprocess.run(
         [run.PYTHON, "manage.py", "shell", "-c", "from bench.catalog_scale import _count; _count()"],
         cwd=ROOT,
-        env={**env, "ALLOWED_HOSTS": "testserver", "BENCH_PATHS": json.dumps([path for _, path in PAGES])},
+        env={**env, "ALLOWED_HOSTS": "testserver"},
         check=True,
         capture_output=True,
         text=True,
     ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    found = json.loads(out.strip().splitlines()[-1])
+    return [tuple(page) for page in found["urls"]], found["counts"]
+
+
+def _urls() -> list[tuple[str, str]]:
+    """PAGES with the ids and slugs of the seeded data in place of their `{name}`s."""
+    from django.db.models import Count
+
+    from catalog.models import AttributeChoice, OptionValue, Product
+
+    names = {
+        "watt_60": OptionValue.objects.get(option__name="Wattage", value="60 W").pk,
+        "warm_white": AttributeChoice.objects.get(attribute__name="Light", value="Warm white").pk,
+        "lamp_3": Product.objects.annotate(n=Count("variants")).filter(n=3).order_by("pk").first().slug,
+        "tee_20": Product.objects.annotate(n=Count("variants")).filter(n=20).order_by("pk").first().slug,
+    }
+    return [(name, path.format(**names)) for name, path in PAGES]
 
 
 def _count() -> None:
@@ -138,7 +164,8 @@ def _count() -> None:
     from django.test.utils import CaptureQueriesContext
 
     client, counts = Client(), {}
-    for path in json.loads(os.environ["BENCH_PATHS"]):
+    urls = _urls()
+    for _, path in urls:
         cache.clear()
         counts[path] = {}
         for state in ("cold", "warm"):
@@ -147,7 +174,19 @@ def _count() -> None:
             if status != 200:
                 raise SystemExit(f"bench: {path} answered {status}")
             counts[path][state] = len(queries)
-    print(json.dumps(counts))
+    print(json.dumps({"urls": urls, "counts": counts}))
+
+
+def print_sql(rows: list[dict]) -> None:
+    """SQL per page and catalogue size, cold (cache off) and warm (on): the same in every column."""
+    sizes = sorted({row["size"] for row in rows})
+    sql = {(row["name"], row["size"], row["cache"]): row["queries"] for row in rows}
+    print()
+    print("| page | " + " | ".join(f"SQL cold / warm at {size:,}" for size in sizes) + " |")
+    print("|---|" + "---:|" * len(sizes))
+    for name in dict.fromkeys(row["name"] for row in rows):
+        cells = " | ".join(f"{sql.get((name, size, 'off'))} / {sql.get((name, size, 'on'))}" for size in sizes)
+        print(f"| {name} | {cells} |")
 
 
 def print_table(rows: list[dict], args: argparse.Namespace) -> None:

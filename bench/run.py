@@ -274,7 +274,7 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> 
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
                 return
-        except (urllib.error.URLError, ConnectionError):
+        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a worker still booting: no answer yet
             time.sleep(0.2)
     raise SystemExit(f"bench: gunicorn did not answer within {timeout:.0f}s; see {WORK / 'gunicorn.log'}")
 

@@ -33,6 +33,9 @@ class CategoryAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     list_select_related = ["parent"]
 
+    def save_model(self, request, obj, form, change) -> None:
+        services.category_save(obj)  # a changed slug keeps the old URL as a redirect
+
 
 class OptionInline(admin.TabularInline):
     model = Option

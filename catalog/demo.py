@@ -66,7 +66,7 @@ ATTRIBUTES = {
     "Lamp": [
         ("Colour temperature", "number", "K", False, []),
         ("Light", "choice", "", True, ["Warm white", "Neutral white"]),
-        ("Dimmable", "boolean", "", False, []),
+        ("Dimmable", "boolean", "", True, []),
     ],
 }
 TEES = ["Organic Cotton Tee", "Everyday Tee", "Heavy Tee", "Striped Tee", "Pocket Tee", "Slim Tee"]
@@ -108,6 +108,8 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
             cursor.execute(f"ANALYZE {Product._meta.db_table}")  # noqa: S608 - our table name
             cursor.execute(f"ANALYZE {ProductImage._meta.db_table}")  # noqa: S608 - our table name
             cursor.execute(f"ANALYZE {ProductVariant._meta.db_table}")  # noqa: S608 - our table name
+            cursor.execute(f"ANALYZE {ProductVariant.option_values.through._meta.db_table}")  # noqa: S608 - ours
+            cursor.execute(f"ANALYZE {ProductAttributeValue._meta.db_table}")  # noqa: S608 - our table name
     return {"products_added": added, "products_total": Product.objects.filter(sku__startswith="DEMO-").count()}
 
 

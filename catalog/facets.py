@@ -1,5 +1,6 @@
 """Faceted navigation: filter the storefront list by availability, price, option values (size M, colour blue)
-and facetable attribute choices, and count each value's results given the *other* selected filters.
+and facetable attributes (a choice: "Material: linen"; yes/no: "Dimmable: yes"), and count each value's
+results given the *other* selected filters.
 
 Within one option or attribute the values are alternatives (M or L); across them all must hold (M or L, and
 blue). Option values, stock and price hold for one and the same variant. The counts cost a fixed number of
@@ -16,7 +17,6 @@ from django.db.models.functions import Coalesce
 
 from catalog.models import (
     Attribute,
-    AttributeChoice,
     Category,
     OptionValue,
     Product,
@@ -24,28 +24,46 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.money import InvalidMoney, money
+from catalog.search import SearchWords
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
+# A yes/no value in the URL: `b=<attribute id>-yes` or `-no`.
+BOOL_WORDS = {"yes": True, "no": False}
+
+
+def bool_value(attribute_id: int, value: bool) -> str:
+    return f"{attribute_id}-{'yes' if value else 'no'}"
+
+
+def bool_parse(text) -> tuple[int, bool] | None:
+    """`"7-yes"` → (7, True); None when it is not of that form."""
+    number, _, word = str(text).strip().lower().partition("-")
+    if not number.isascii() or not number.isdigit() or word not in BOOL_WORDS or not 0 < int(number) < 2**63:
+        return None
+    return int(number), BOOL_WORDS[word]
 
 
 @dataclass
 class Definitions:
-    """Every option and facetable choice attribute with its values, and which group each value is in."""
+    """Every option and facetable attribute with its values, and which group each value is in."""
 
     options: list[tuple[int, str, list[tuple[int, str]]]]  # (option id, name, [(value id, value)])
     attributes: list[tuple[int, str, list[tuple[int, str]]]]  # (attribute id, name, [(choice id, value)])
+    booleans: list[tuple[int, str]] = field(default_factory=list)  # (attribute id, name) of yes/no attributes
     option_of: dict[int, int] = field(init=False)
     attribute_of: dict[int, int] = field(init=False)
+    boolean_ids: frozenset[int] = field(init=False)
 
     def __post_init__(self) -> None:
         self.option_of = {v: o for o, _, values in self.options for v, _ in values}
         self.attribute_of = {c: a for a, _, choices in self.attributes for c, _ in choices}
+        self.boolean_ids = frozenset(a for a, _ in self.booleans)
 
 
 def facet_definitions(version: str) -> Definitions:
     """Options and facetable attributes of every product type (two queries, none when cached)."""
-    key = f"catalog:facets:{version}"
+    key = f"catalog:facets:v2:{version}"
     found = cache.get(key)
     if found is None:
         options: dict[int, tuple[str, list]] = {}
@@ -54,14 +72,23 @@ def facet_definitions(version: str) -> Definitions:
         ):
             options.setdefault(value.option_id, (value.option.name, []))[1].append((value.pk, value.value))
         attributes: dict[int, tuple[str, list]] = {}
-        choices = AttributeChoice.objects.filter(attribute__is_facetable=True, attribute__kind=Attribute.Kind.CHOICE)
-        for choice in choices.select_related("attribute").order_by(
-            "attribute__position", "attribute_id", "position", "pk"
-        ):
-            attributes.setdefault(choice.attribute_id, (choice.attribute.name, []))[1].append((choice.pk, choice.value))
+        booleans: list[tuple[int, str]] = []
+        # Choice attributes with their choices and yes/no attributes, in one query (a choice attribute
+        # without choices yet has no facet values and is left out).
+        rows = (
+            Attribute.objects.filter(is_facetable=True, kind__in=[Attribute.Kind.CHOICE, Attribute.Kind.BOOLEAN])
+            .order_by("position", "pk", "choices__position", "choices__pk")
+            .values_list("pk", "name", "kind", "choices__pk", "choices__value")
+        )
+        for pk, name, kind, choice_pk, choice_value in rows:
+            if kind == Attribute.Kind.BOOLEAN:
+                booleans.append((pk, name))
+            elif choice_pk is not None:
+                attributes.setdefault(pk, (name, []))[1].append((choice_pk, choice_value))
         found = Definitions(
             options=[(pk, name, vals) for pk, (name, vals) in options.items()],
             attributes=[(pk, name, vals) for pk, (name, vals) in attributes.items()],
+            booleans=booleans,
         )
         cache.set(key, found, timeout=3600)
     return found
@@ -73,6 +100,31 @@ def _groups(ids: tuple[int, ...], group_of: dict[int, int]) -> dict[int, frozens
         if value_id in group_of:
             out.setdefault(group_of[value_id], set()).add(value_id)
     return {g: frozenset(v) for g, v in out.items()}
+
+
+def _bool_groups(values: tuple[str, ...], definitions: Definitions) -> dict[int, frozenset[bool]]:
+    """{attribute id: the selected answers} of the yes/no values (`b`)."""
+    out: dict[int, set[bool]] = {}
+    for text in values:
+        parsed = bool_parse(text)
+        if parsed and parsed[0] in definitions.boolean_ids:
+            out.setdefault(parsed[0], set()).add(parsed[1])
+    return {g: frozenset(v) for g, v in out.items()}
+
+
+@dataclass
+class AttributeGroups:
+    """The selected attribute values by attribute: choices (`a`) and yes/no answers (`b`)."""
+
+    choices: dict[int, frozenset[int]]
+    booleans: dict[int, frozenset[bool]]
+
+    @classmethod
+    def of(cls, params, definitions: Definitions) -> "AttributeGroups":
+        return cls(_groups(params.a, definitions.attribute_of), _bool_groups(params.b, definitions))
+
+    def ids(self) -> list[int]:
+        return [*self.choices, *self.booleans]
 
 
 def _variant_q(params, option_groups: dict[int, frozenset[int]], *, skip=None, in_stock=None, prefix: str = "") -> Q:
@@ -97,24 +149,34 @@ def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
     return bool(stock or params.min_price is not None or params.max_price is not None or groups)
 
 
-def _price(prefix: str = "") -> Coalesce:
-    return Coalesce(f"{prefix}price_override", f"{prefix}product__price")
+def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
+    """`queryset` with each variant's `effective_price` when a price bound needs it: the price joins the
+    product, a join of every row that a filter without a price range does without."""
+    if params.min_price is None and params.max_price is None:
+        return queryset
+    return queryset.annotate(effective_price=Coalesce(f"{prefix}price_override", f"{prefix}product__price"))
 
 
 def _has_variant(params, option_groups, *, skip=None, in_stock=None) -> Q:
     """The product has one variant meeting every variant condition (an empty Q when there is none)."""
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
-    variants = ProductVariant.objects.filter(product_id=OuterRef("pk")).annotate(effective_price=_price())
+    variants = _priced(ProductVariant.objects.filter(product_id=OuterRef("pk")), params)
     return Q(Exists(variants.filter(_variant_q(params, option_groups, skip=skip, in_stock=in_stock))))
 
 
-def _attribute_q(attribute_groups: dict[int, frozenset[int]], *, skip=None, product_ref: str = "pk") -> Q:
+def _attribute_q(attribute_groups: AttributeGroups, *, skip=None, product_ref: str = "pk") -> Q:
     q = Q()
-    for attribute_id, choice_ids in attribute_groups.items():
+    for attribute_id, choice_ids in attribute_groups.choices.items():
         if attribute_id != skip:
             values = ProductAttributeValue.objects.filter(
                 product_id=OuterRef(product_ref), attribute_id=attribute_id, value_choice_id__in=choice_ids
+            )
+            q &= Q(Exists(values))
+    for attribute_id, answers in attribute_groups.booleans.items():
+        if attribute_id != skip:
+            values = ProductAttributeValue.objects.filter(
+                product_id=OuterRef(product_ref), attribute_id=attribute_id, value_bool__in=answers
             )
             q &= Q(Exists(values))
     return q
@@ -125,15 +187,17 @@ def facets_clean(params, definitions: Definitions):
     notices = list(params.notices)
     o = tuple(v for v in dict.fromkeys(params.o) if v in definitions.option_of)
     a = tuple(v for v in dict.fromkeys(params.a) if v in definitions.attribute_of)
-    if len(o) < len(set(params.o)) or len(a) < len(set(params.a)):
+    b = tuple(v for v in dict.fromkeys(params.b) if (bool_parse(v) or (0,))[0] in definitions.boolean_ids)
+    if len(o) < len(set(params.o)) or len(a) < len(set(params.a)) or len(b) < len(set(params.b)):
         notices.append("Some filters are unknown (perhaps since removed) and were left out.")
-    if len(o) + len(a) > FACET_MAX:
+    if len(o) + len(a) + len(b) > FACET_MAX:
         notices.append(f"At most {FACET_MAX} filter values at once: the rest were left out.")
         o = o[:FACET_MAX]
         a = a[: max(0, FACET_MAX - len(o))]
+        b = b[: max(0, FACET_MAX - len(o) - len(a))]
     if params.impossible:
         notices.append("The lowest price is above the highest: no product can match. Change the price range.")
-    return replace(params, o=o, a=a, notices=tuple(dict.fromkeys(notices)))
+    return replace(params, o=o, a=a, b=b, notices=tuple(dict.fromkeys(notices)))
 
 
 def facets_filter(queryset: QuerySet[Product], params, definitions: Definitions) -> QuerySet[Product]:
@@ -141,7 +205,7 @@ def facets_filter(queryset: QuerySet[Product], params, definitions: Definitions)
     if params.impossible:
         return queryset.none()
     option_groups = _groups(params.o, definitions.option_of)
-    attribute_groups = _groups(params.a, definitions.attribute_of)
+    attribute_groups = AttributeGroups.of(params, definitions)
     return queryset.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
 
 
@@ -156,7 +220,7 @@ class FacetValue:
 @dataclass
 class FacetGroup:
     name: str
-    param: str  # "o" or "a"
+    param: str  # "o", "a" or "b"
     values: list[FacetValue]
 
 
@@ -168,20 +232,26 @@ class Facets:
 
 
 def facets_count(
-    tree, params, category: Category | None, definitions: Definitions, *, category_page: bool = False
+    tree,
+    params,
+    category: Category | None,
+    definitions: Definitions,
+    *,
+    category_page: bool = False,
+    words: SearchWords | None = None,
 ) -> Facets:
     """Every facet value with the number of results it would give, all other selected filters kept.
 
-    At most four queries (categories, availability, option values, attribute choices), none for a kind
-    of facet the catalog does not have.
+    At most four queries (categories, availability, option values, attribute values), none for a kind
+    of facet the catalog does not have. Pass the list's `words` so a search's words are corrected once.
     """
     from catalog.selectors import product_search, product_visible
 
     option_groups = _groups(params.o, definitions.option_of)
-    attribute_groups = _groups(params.a, definitions.attribute_of)
+    attribute_groups = AttributeGroups.of(params, definitions)
     visible = product_visible(tree)
     if params.q:
-        visible = product_search(visible, params.q)
+        visible = product_search(visible, words or params.q)
     in_category = visible
     if category is not None:
         in_category = visible.filter(category_id__in=tree.descendant_ids(category))
@@ -189,12 +259,17 @@ def facets_count(
     def ids(queryset: QuerySet[Product]) -> Subquery:
         return Subquery(queryset.order_by().values("pk"))
 
+    def plain(queryset: QuerySet[Product]) -> QuerySet[Product]:
+        """Products to group or count: a search's ranked candidates by id, anything else as it is (wrapping it
+        would look every product up a second time)."""
+        return Product.objects.filter(pk__in=ids(queryset)) if params.q else queryset.order_by()
+
     impossible = params.impossible
     # Categories: everything but the category.
     category_counts: dict[int, int] = {}
     if not impossible:
         matching = visible.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
-        rows = Product.objects.filter(pk__in=ids(matching)).values("category_id").annotate(n=Count("pk"))
+        rows = plain(matching).values("category_id").annotate(n=Count("pk"))
         category_counts = {row["category_id"]: row["n"] for row in rows}
     categories = []
     current = category.pk if category else None
@@ -217,15 +292,13 @@ def facets_count(
     if not impossible:
         base = in_category.filter(_attribute_q(attribute_groups))
         stocked = base.filter(_has_variant(params, option_groups, in_stock=True))
-        count = Product.objects.filter(pk__in=ids(stocked)).count()
+        count = plain(stocked).count()
         in_stock = FacetValue("In stock", count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
 
     groups: list[FacetGroup] = []
     if definitions.options and not impossible:
         products = ids(in_category.filter(_attribute_q(attribute_groups)))
-        rows = Through.objects.filter(productvariant__product_id__in=products).annotate(
-            effective_price=_price("productvariant__")
-        )
+        rows = _priced(Through.objects.filter(productvariant__product_id__in=products), params, "productvariant__")
         aggregates = {
             "n": Count(
                 "productvariant__product_id",
@@ -239,28 +312,45 @@ def facets_count(
                 distinct=True,
                 filter=_variant_q(params, option_groups, skip=option_id, prefix="productvariant__"),
             )
-        counts = {row["optionvalue_id"]: row for row in rows.values("optionvalue_id").annotate(**aggregates)}
+        counts = {row["optionvalue_id"]: row for row in rows.order_by().values("optionvalue_id").annotate(**aggregates)}
         for option_id, name, values in definitions.options:
             key = f"n{option_id}" if option_id in option_groups else "n"
             group = _group(name, "o", values, counts, key, params.o, params)
             if group.values:
                 groups.append(group)
-    if definitions.attributes and not impossible:
+    if (definitions.attributes or definitions.booleans) and not impossible:
+        # Choices and yes/no answers in one GROUP BY: a choice row is keyed by its choice id, a yes/no
+        # row by (attribute id, answer).
         products = ids(in_category.filter(_has_variant(params, option_groups)))
-        rows = ProductAttributeValue.objects.filter(product_id__in=products, value_choice__isnull=False)
+        rows = ProductAttributeValue.objects.filter(
+            Q(value_choice__isnull=False) | Q(attribute_id__in=definitions.boolean_ids, value_bool__isnull=False),
+            product_id__in=products,
+        )
         aggregates = {
             "n": Count("product_id", distinct=True, filter=_attribute_q(attribute_groups, product_ref="product_id"))
         }
-        for attribute_id in attribute_groups:
+        for attribute_id in attribute_groups.ids():
             aggregates[f"n{attribute_id}"] = Count(
                 "product_id",
                 distinct=True,
                 filter=_attribute_q(attribute_groups, skip=attribute_id, product_ref="product_id"),
             )
-        counts = {row["value_choice_id"]: row for row in rows.values("value_choice_id").annotate(**aggregates)}
+        counts = {}
+        # order_by(): the model's ordering (by attribute position) would join the attributes for nothing.
+        for row in rows.order_by().values("value_choice_id", "attribute_id", "value_bool").annotate(**aggregates):
+            if row["value_choice_id"] is not None:
+                counts[row["value_choice_id"]] = row
+            else:
+                counts[bool_value(row["attribute_id"], row["value_bool"])] = row
         for attribute_id, name, choices in definitions.attributes:
-            key = f"n{attribute_id}" if attribute_id in attribute_groups else "n"
+            key = f"n{attribute_id}" if attribute_id in attribute_groups.choices else "n"
             group = _group(name, "a", choices, counts, key, params.a, params)
+            if group.values:
+                groups.append(group)
+        for attribute_id, name in definitions.booleans:
+            key = f"n{attribute_id}" if attribute_id in attribute_groups.booleans else "n"
+            answers = [(bool_value(attribute_id, True), "Yes"), (bool_value(attribute_id, False), "No")]
+            group = _group(name, "b", answers, counts, key, params.b, params)
             if group.values:
                 groups.append(group)
     return Facets(categories=categories, in_stock=in_stock, groups=groups)

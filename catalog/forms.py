@@ -2,7 +2,7 @@
 
 from django import forms
 
-from catalog.facets import FACET_MAX, price_parse
+from catalog.facets import FACET_MAX, bool_parse, bool_value, price_parse
 from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
 
 Q_MAX_LENGTH = 100
@@ -20,7 +20,7 @@ SORT_CHOICES = [
 class ProductListForm(forms.Form):
     """The filter form shown above the list; also parses the query string."""
 
-    q = forms.CharField(label="Search", required=False)
+    q = forms.CharField(label="Search", required=False, widget=forms.SearchInput)
     category = forms.ChoiceField(label="Category", required=False)
     sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
     in_stock = forms.BooleanField(label="In stock only", required=False)
@@ -32,7 +32,7 @@ class ProductListForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.fields["category"].choices = [("", "All categories"), *category_options]
-        self.fields["q"].widget.attrs.update({"type": "search", "maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
+        self.fields["q"].widget.attrs.update({"maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
 
     @classmethod
     def for_params(cls, params: ProductListParams, category_options: list[tuple[str, str]]) -> "ProductListForm":
@@ -69,9 +69,10 @@ def list_params(data, category_slugs: set[str]) -> ProductListParams:
     notices = []
     o, o_bad = _ids(data, "o")
     a, a_bad = _ids(data, "a")
+    b, b_bad = _bools(data, "b")
     min_price, min_ok = price_parse(data.get("min_price"))
     max_price, max_ok = price_parse(data.get("max_price"))
-    if o_bad or a_bad or not (min_ok and max_ok):
+    if o_bad or a_bad or b_bad or not (min_ok and max_ok):
         notices.append("Some filters could not be read and were left out.")
     return ProductListParams(
         q=q,
@@ -82,6 +83,7 @@ def list_params(data, category_slugs: set[str]) -> ProductListParams:
         page=page,
         o=o,
         a=a,
+        b=b,
         min_price=min_price,
         max_price=max_price,
         notices=tuple(notices),
@@ -91,17 +93,33 @@ def list_params(data, category_slugs: set[str]) -> ProductListParams:
 def _ids(data, name: str) -> tuple[tuple[int, ...], bool]:
     """Repeated whole-number ids (`?o=3&o=7`): the first FACET_MAX * 2 read, duplicates dropped; True when
     some were not ids."""
-    raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
-    if isinstance(raw, (str, int)):
-        raw = [raw]
+    raw = _list(data, name)
     ids, bad = [], False
-    for item in list(raw)[: FACET_MAX * 2]:
+    for item in raw[: FACET_MAX * 2]:
         number = _int(item, 0)
         if 0 < number < 2**63:
             ids.append(number)
         else:
             bad = True
     return tuple(sorted(set(ids))), bad or len(raw) > FACET_MAX * 2
+
+
+def _bools(data, name: str) -> tuple[tuple[str, ...], bool]:
+    """Repeated yes/no values (`?b=7-yes&b=9-no`), written the one way (`7-yes`), like `_ids`."""
+    values, bad = [], False
+    raw = _list(data, name)
+    for item in raw[: FACET_MAX * 2]:
+        parsed = bool_parse(item)
+        if parsed:
+            values.append(bool_value(*parsed))
+        else:
+            bad = True
+    return tuple(sorted(set(values))), bad or len(raw) > FACET_MAX * 2
+
+
+def _list(data, name: str) -> list:
+    raw = data.getlist(name) if hasattr(data, "getlist") else data.get(name) or []
+    return [raw] if isinstance(raw, (str, int)) else list(raw)
 
 
 def _int(value, default: int) -> int:

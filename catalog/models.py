@@ -354,3 +354,26 @@ class ProductAttributeValue(models.Model):
         if kind == Attribute.Kind.BOOLEAN:
             return "" if self.value_bool is None else ("Yes" if self.value_bool else "No")
         return self.value_text
+
+
+class ProductOldSlug(models.Model):
+    """A slug a product had before: its old URL answers 301 with the current one. A slug belongs to the
+    product that had it last, and never to the product that has it now (catalog.services.slug_moved)."""
+
+    slug = models.SlugField(max_length=220, unique=True)
+    product = models.ForeignKey(Product, related_name="old_slugs", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.product_id}"
+
+
+class CategoryOldSlug(models.Model):
+    """A slug a category had before: its old URL answers 301 with the current one, like ProductOldSlug."""
+
+    slug = models.SlugField(max_length=140, unique=True)
+    category = models.ForeignKey(Category, related_name="old_slugs", on_delete=models.CASCADE)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.slug} → {self.category_id}"

@@ -84,19 +84,37 @@ def search_terms(q: str) -> list[str]:
     return re.findall(r"\w+", q)[:SEARCH_MAX_TERMS]
 
 
-def product_search(queryset: QuerySet[Product], q: str, ranked: bool = True) -> QuerySet[Product]:
+class SearchWords:
+    """The words of one search, corrected (PostgreSQL) at most once however many queries search them: a
+    list page and its facet counts share one."""
+
+    def __init__(self, q: str):
+        self.q = q
+        self.terms = search_terms(q)
+        self.sku = q.strip()
+        self._corrected: list[tuple[str, bool]] | None = None
+
+    def corrected(self) -> list[tuple[str, bool]]:
+        """Each word as it is searched, with whether it is a whole catalogue word (one query, the first time)."""
+        if self._corrected is None:
+            self._corrected = _corrected([t.lower() for t in self.terms], self.sku)
+        return self._corrected
+
+
+def product_search(queryset: QuerySet[Product], q: "str | SearchWords", ranked: bool = True) -> QuerySet[Product]:
     """Products of `queryset` matching `q`, best first when `ranked` (else for the caller to sort).
 
     Apply filters (category, stock, facets) to `queryset` before: the bounded candidate set is drawn from
-    it. On PostgreSQL each product carries `search_suggestion`: the corrected query, if a word was.
+    it. On PostgreSQL each product carries `search_suggestion`: the corrected query, if a word was. Pass
+    the same SearchWords to several searches of one request to correct its words once.
     """
-    terms = search_terms(q)
-    sku = q.strip()
+    words = q if isinstance(q, SearchWords) else SearchWords(q)
+    terms, sku = words.terms, words.sku
     if not terms:
         return queryset.filter(sku__iexact=sku) if sku else queryset
     sku_first = Case(When(sku__iexact=sku, then=Value(1)), default=Value(0), output_field=IntegerField())
     if connection.vendor == "postgresql":
-        return _postgres_search(queryset, [t.lower() for t in terms], sku, sku_first, ranked)
+        return _postgres_search(queryset, words, sku_first, ranked)
     matches = Q()
     in_name = Q()
     for term in terms:
@@ -111,9 +129,10 @@ def product_search(queryset: QuerySet[Product], q: str, ranked: bool = True) -> 
 
 
 def _postgres_search(
-    queryset: QuerySet[Product], terms: list[str], sku: str, sku_first: Case, ranked: bool
+    queryset: QuerySet[Product], search: SearchWords, sku_first: Case, ranked: bool
 ) -> QuerySet[Product]:
-    corrected = _corrected(terms, sku)
+    terms, sku = [t.lower() for t in search.terms], search.sku
+    corrected = search.corrected()
     words = [word for word, _ in corrected]
     text = " & ".join(word if whole else f"{word}:*" for word, whole in corrected)
     query = SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)

@@ -22,7 +22,17 @@ from django.utils import timezone
 from django.utils.text import slugify
 from PIL import Image, ImageOps, UnidentifiedImageError
 
-from catalog.models import Category, Option, OptionValue, Product, ProductImage, ProductType, ProductVariant
+from catalog.models import (
+    Category,
+    CategoryOldSlug,
+    Option,
+    OptionValue,
+    Product,
+    ProductImage,
+    ProductOldSlug,
+    ProductType,
+    ProductVariant,
+)
 from catalog.money import InvalidMoney, money
 
 THUMBNAIL_SIZE = (320, 320)
@@ -503,7 +513,9 @@ def product_save(product: Product, data: dict) -> Product:
     """
     from api.webhooks import event_emit
 
-    old_sku = Product.objects.filter(pk=product.pk).values_list("sku", flat=True).first() if product.pk else None
+    old_sku, old_slug = (
+        Product.objects.filter(pk=product.pk).values_list("sku", "slug").first() if product.pk else None
+    ) or (None, None)
     for name in PRODUCT_FIELDS:
         if name in data:
             setattr(product, name, data[name])
@@ -514,6 +526,7 @@ def product_save(product: Product, data: dict) -> Product:
         with transaction.atomic():
             is_new = product.pk is None
             product.save()
+            slug_moved(product, old_slug)
             variants = list(ProductVariant.objects.select_for_update().filter(product=product))
             if is_new or not variants:
                 ProductVariant.objects.create(product=product, sku=product.sku, stock=data.get("stock") or 0)
@@ -608,3 +621,28 @@ def recently_viewed_push(response, ids: list[int], product_id: int) -> None:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
+
+
+# --- Slug history -----------------------------------------------------------------------------------
+
+
+def slug_moved(owner: Product | Category, old_slug: str | None) -> None:
+    """After a save: remember `old_slug` as a former slug of `owner` (its old URL then answers 301), and
+    forget `owner`'s current slug as anyone's former one (a slug in use is served, not redirected).
+
+    The row names the owner, not the next slug, so a chain of changes ends at the current URL in one
+    step; a slug given up by several products belongs to the last one.
+    """
+    history, field_name = (ProductOldSlug, "product") if isinstance(owner, Product) else (CategoryOldSlug, "category")
+    history.objects.filter(slug=owner.slug).delete()
+    if old_slug and old_slug != owner.slug:
+        history.objects.update_or_create(slug=old_slug, defaults={field_name: owner})
+
+
+def category_save(category: Category) -> Category:
+    """Save a category (cleaned by its form); a changed slug keeps the old URL as a redirect."""
+    with transaction.atomic():
+        old_slug = Category.objects.filter(pk=category.pk).values_list("slug", flat=True).first()
+        category.save()
+        slug_moved(category, old_slug)
+    return category

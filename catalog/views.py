@@ -1,13 +1,13 @@
 """Storefront pages. The product list answers htmx with its results fragment, anything else with the page."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed
-from catalog import facets, selectors, services
+from catalog import facets, search, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
 
@@ -42,11 +42,14 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
     current: Category | None = None
     if category is not None:
         current = tree.get(category)
+        if current is None and (moved := selectors.category_moved(tree, category)):
+            return _moved(request, moved)
         if current is None or not tree.is_visible(current):
             raise Http404("No such category.")
     definitions = facets.facet_definitions(version)
     params = facets.facets_clean(list_params(request.GET, tree.visible_slugs()), definitions)
     current_filter = tree.get(params.category) if current is None and params.category else current
+    words = search.SearchWords(params.q)  # the list and the facet counts search the same, corrected words
     ctx = {
         # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
         "form": lambda: ProductListForm.for_params(params, tree.options()),
@@ -55,10 +58,12 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
-        "products": selectors.product_list(tree, params, category=current_filter, version=version),
+        "products": selectors.product_list(
+            tree, params, category=current_filter, version=version, words=words, definitions=definitions
+        ),
         # Counted only when the template renders it, like the products.
         "facets": lambda: facets.facets_count(
-            tree, params, current_filter, definitions, category_page=current is not None
+            tree, params, current_filter, definitions, category_page=current is not None, words=words
         ),
     }
     partial = request.htmx and not request.htmx.history_restore_request
@@ -79,7 +84,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """
     version = selectors.catalog_version()
     tree = selectors.category_tree(version)
-    product = selectors.product_get_visible(tree, slug, version)
+    try:
+        product = selectors.product_get_visible(tree, slug, version)
+    except Http404:
+        if moved := selectors.product_moved(tree, slug):
+            return _moved(request, moved)
+        raise
     choice = selectors.variant_choose(product, version, request.GET)
     recent = selectors.recently_viewed_ids(request)
     ctx = {
@@ -103,3 +113,9 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if not partial:
         services.recently_viewed_push(response, recent, product.pk)
     return response
+
+
+def _moved(request: HttpRequest, target) -> HttpResponsePermanentRedirect:
+    """301 from a former slug to `target`'s current URL, with the same query string."""
+    query = request.META.get("QUERY_STRING", "")
+    return HttpResponsePermanentRedirect(target.get_absolute_url() + (f"?{query}" if query else ""))

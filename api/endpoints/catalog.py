@@ -17,6 +17,7 @@ from api.http import etag, idempotent, not_modified, page_meta
 from api.models import Scope
 from api.schemas import ERRORS, CategoryOut, Problem, ProductIn, ProductOut, ProductPage, ProductUpdate, VariantOut
 from catalog import services as catalog_services
+from catalog.facets import facet_definitions, facets_clean
 from catalog.forms import PER_PAGE_DEFAULT, PER_PAGE_MAX, Q_MAX_LENGTH, list_params
 from catalog.models import Product, ProductImage
 from catalog.selectors import DEFAULT_SORT, catalog_version, category_tree, product_list
@@ -37,6 +38,19 @@ class ProductFilters(Schema):
     in_stock: bool = False
     page: int = Field(1, ge=1, le=10**6)
     per_page: int = Field(PER_PAGE_DEFAULT, ge=1, le=PER_PAGE_MAX)
+    # The storefront's facets (catalog/facets.py), read by the storefront's own parser: values of one
+    # option or attribute are alternatives, different ones must all hold.
+    o: list[int] = Field(
+        [],
+        description="Option value ids (size M, colour blue), repeated; option values, stock and price hold "
+        "for one and the same variant.",
+    )
+    a: list[int] = Field([], description="Choice ids of facetable choice attributes (material: linen), repeated.")
+    b: list[str] = Field(
+        [], description="Facetable yes/no attributes: `<attribute id>-yes` or `<attribute id>-no`, repeated."
+    )
+    min_price: str = Field("", max_length=20, description="Lowest price (each variant's own), e.g. `9.99`.")
+    max_price: str = Field("", max_length=20, description="Highest price (each variant's own), e.g. `49.99`.")
 
 
 def _reader(request: HttpRequest) -> bool:
@@ -101,6 +115,12 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     category = tree.get(filters.category) if filters.category else None
     if filters.category and (category is None or not tree.is_visible(category)):
         raise ApiProblem(404, f"No category {filters.category!r}.")
+    # The storefront leaves unknown, unreadable or too many facet values out with a notice; here each
+    # notice is the reason of a 422.
+    definitions = facet_definitions(version)
+    params = facets_clean(list_params(filters.model_dump(), tree.visible_slugs()), definitions)
+    if params.notices:
+        raise ApiProblem(422, " ".join(params.notices))
     response["ETag"] = tag
     patch_vary_headers(response, ["Authorization"])
     # The page is the same for every reader, so its body is cached under its ETag (which names the
@@ -109,8 +129,7 @@ def products(request: HttpRequest, response: HttpResponse, filters: Query[Produc
     if (body := cache.get(key)) is not None:
         response.content = body
         return response
-    params = list_params(filters.model_dump(), tree.visible_slugs())
-    page = product_list(tree, params, category, version=version).page
+    page = product_list(tree, params, category, version=version, definitions=definitions).page
     prefetch_related_objects(page.object_list, "variants")
     out = ProductPage(items=[product_out(p) for p in page.object_list], **page_meta(page, filters.per_page))
     response.content = RENDERER.render(request, out.model_dump(), response_status=200)

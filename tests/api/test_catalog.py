@@ -2,9 +2,17 @@ from decimal import Decimal
 
 import pytest
 
-from catalog.models import Product
+from catalog.models import Attribute, AttributeChoice, OptionValue, Product, ProductAttributeValue
 from tests.api.conftest import problem
-from tests.factories import default_variant, make_category, make_product, make_products, stock_of
+from tests.factories import (
+    default_variant,
+    make_category,
+    make_product,
+    make_product_type,
+    make_products,
+    make_variant,
+    stock_of,
+)
 
 
 def test_products_are_paginated_in_a_stable_order(anon, category):
@@ -149,3 +157,76 @@ def test_a_repeated_products_page_is_served_from_the_cache_until_the_catalog_cha
     changed = anon.get("/products/?per_page=20")
     assert changed["ETag"] != first["ETag"]
     assert changed.json()["items"][0]["in_stock"] is False
+
+
+@pytest.fixture
+def tees(category):
+    """Two typed tees with sizes, a material and a yes/no attribute, and an untyped product."""
+    tee_type = make_product_type("Tee", {"Size": ["S", "M"]})
+    material = Attribute.objects.create(product_type=tee_type, name="Material", kind="choice", is_facetable=True)
+    cotton = AttributeChoice.objects.create(attribute=material, value="Cotton")
+    organic = Attribute.objects.create(product_type=tee_type, name="Organic", kind="boolean", is_facetable=True)
+    alpha = make_product("Alpha Tee", category=category, product_type=tee_type, price=Decimal("20.00"))
+    beta = make_product("Beta Tee", category=category, product_type=tee_type, price=Decimal("30.00"))
+    for product in (alpha, beta):
+        product.variants.all().delete()
+    make_variant(alpha, "S", stock=2)
+    make_variant(beta, "M", stock=3)
+    ProductAttributeValue.objects.create(product=alpha, attribute=material, value_choice=cotton)
+    ProductAttributeValue.objects.create(product=alpha, attribute=organic, value_bool=True)
+    ProductAttributeValue.objects.create(product=beta, attribute=organic, value_bool=False)
+    make_product("Mug", category=category, price=Decimal("5.00"))
+    sizes = {v.value: v.pk for v in OptionValue.objects.filter(option__product_type=tee_type)}
+    return {"alpha": alpha.pk, "beta": beta.pk, "M": sizes["M"], "cotton": cotton.pk, "organic": organic.pk}
+
+
+def ids(response) -> list[int]:
+    assert response.status_code == 200, response.content
+    return [p["id"] for p in response.json()["items"]]
+
+
+def test_products_filter_by_the_storefronts_facets(anon, tees):
+    assert ids(anon.get(f"/products/?o={tees['M']}")) == [tees["beta"]]
+    assert ids(anon.get(f"/products/?a={tees['cotton']}")) == [tees["alpha"]]
+    assert ids(anon.get(f"/products/?b={tees['organic']}-no")) == [tees["beta"]]
+    both = anon.get(f"/products/?b={tees['organic']}-yes&b={tees['organic']}-no")
+    assert ids(both) == [tees["alpha"], tees["beta"]]
+    assert ids(anon.get("/products/?min_price=10&max_price=25")) == [tees["alpha"]]
+    assert ids(anon.get(f"/products/?o={tees['M']}&a={tees['cotton']}")) == []  # contradictory: empty
+
+
+@pytest.mark.parametrize(
+    ("query", "reason"),
+    [
+        ("o=999999", "unknown"),
+        ("a=999999", "unknown"),
+        ("b=999999-yes", "unknown"),
+        ("o=-3", "could not be read"),
+        ("o=99999999999999999999999999", "could not be read"),
+        ("b=7-maybe", "could not be read"),
+        ("min_price=cheap", "could not be read"),
+        ("max_price=NaN", "could not be read"),
+        ("min_price=50&max_price=10", "lowest price is above the highest"),
+    ],
+)
+def test_bad_facet_values_are_a_422_with_the_storefronts_reason(anon, tees, query, reason):
+    body = problem(anon.get(f"/products/?{query}"), 422)
+    assert reason in body["detail"]
+
+
+def test_500_facet_parameters_are_a_422_not_a_500(anon, tees):
+    query = "&".join([f"o={tees['M']}"] * 250 + [f"o={n}" for n in range(1, 251)])
+    body = problem(anon.get(f"/products/?{query}"), 422)
+    assert "left out" in body["detail"]
+
+
+def test_an_unreadable_facet_id_is_a_422(anon, tees):
+    problem(anon.get("/products/?o=abc"), 422)
+
+
+def test_the_openapi_schema_documents_the_facet_parameters(anon):
+    schema = anon.get("/openapi.json").json()
+    parameters = {p["name"]: p for p in schema["paths"]["/api/v1/products/"]["get"]["parameters"]}
+    assert {"o", "a", "b", "min_price", "max_price"} <= set(parameters)
+    assert parameters["o"]["schema"]["type"] == "array"
+    assert "-yes" in parameters["b"]["schema"]["description"]

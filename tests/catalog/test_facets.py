@@ -7,7 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
-from catalog.models import Attribute, AttributeChoice, OptionValue, ProductAttributeValue
+from catalog.models import Attribute, AttributeChoice, OptionValue, Product, ProductAttributeValue
 from tests.budgets import CHROME
 from tests.factories import make_category, make_product, make_product_type, make_variant
 
@@ -189,3 +189,69 @@ def test_facets_filter_and_count_a_search_result(client, shop):
     assert names(response) == ["Beta Tee"]
     assert facet(response, "Linen") == (1, True)
     assert facet(response, "Cotton") == (1, False)
+
+
+@pytest.fixture
+def organic(shop):
+    """A yes/no facet on the tees: Alpha is organic, Beta is not; the mug has no such attribute."""
+    attribute = Attribute.objects.create(
+        product_type=Attribute.objects.get(name="Material").product_type,
+        name="Organic",
+        kind="boolean",
+        is_facetable=True,
+    )
+    ProductAttributeValue.objects.create(
+        product=Product.objects.get(name="Alpha Tee"), attribute=attribute, value_bool=True
+    )
+    ProductAttributeValue.objects.create(
+        product=Product.objects.get(name="Beta Tee"), attribute=attribute, value_bool=False
+    )
+    return {**shop, "yes": f"{attribute.pk}-yes", "no": f"{attribute.pk}-no"}
+
+
+def test_yes_no_attributes_are_facets_with_a_count_per_answer(client, organic):
+    response = client.get("/products/")
+
+    assert re.search(r"<h3>Organic</h3>", response.content.decode())
+    assert facet(response, "Yes") == (1, False)
+    assert facet(response, "No") == (1, False)
+
+
+def test_a_yes_no_facet_filters_and_its_counts_keep_the_other_filters(client, organic):
+    response = client.get("/products/", {"b": organic["yes"]})
+
+    assert names(response) == ["Alpha Tee"]
+    assert facet(response, "Yes") == (1, True)
+    assert facet(response, "No") == (1, False)  # the answers of one attribute are alternatives
+    assert facet(response, "Cotton") == (1, False)  # other attributes keep the answer chosen
+    assert 'name="b" value="' + organic["yes"] + '" form="product-filters"' in response.content.decode()
+
+    # Beta's M is the only one in stock: counts of the answers keep the size and availability.
+    response = client.get("/products/", {"o": organic["M"], "in_stock": "on"})
+    assert facet(response, "No") == (1, False)
+    assert "Yes <span" not in response.content.decode()
+
+
+def test_both_answers_of_a_yes_no_facet_are_either(client, organic):
+    response = client.get("/products/", {"b": [organic["yes"], organic["no"]], "a": organic["Linen"]})
+
+    assert names(response) == ["Beta Tee"]
+    assert facet(response, "No") == (1, True)
+    assert facet(response, "Yes") == (0, True)  # selected, so shown: Alpha is organic, but cotton
+
+
+@pytest.mark.parametrize("value", ["999999-yes", "abc", "7-maybe", "-yes", "１-yes"])
+def test_unknown_or_unreadable_yes_no_values_are_left_out_with_a_message(client, organic, value):
+    response = client.get("/products/", {"b": value})
+
+    assert response.status_code == 200
+    assert names(response) == ["Alpha Tee", "Beta Tee", "Mug"]
+    assert "were left out" in response.content.decode()
+
+
+def test_yes_no_facets_cost_no_query_of_their_own(client, organic, django_assert_num_queries):
+    cache.clear()
+    # As without them: the yes/no answers are counted in the attribute query and defined with the choices.
+    with django_assert_num_queries(11 + CHROME):
+        response = client.get("/products/", {"o": organic["S"], "a": organic["Cotton"], "b": organic["yes"]})
+    assert names(response) == ["Alpha Tee"]

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
@@ -66,3 +68,37 @@ def test_the_admin_refuses_a_file_that_is_not_an_image(client):
 
     assert response.status_code == 200
     assert "Upload a valid image" in response.content.decode()
+
+
+def test_list_images_above_the_fold_load_at_once_and_the_rest_lazily(client):
+    # Image-less products would be no test: every card here has a thumbnail (shared files, quick).
+    first = make_product("Product 00")
+    image = services.product_image_add(first, image_upload(size=(64, 64)))
+    for n in range(1, 7):
+        ProductImage.objects.create(
+            product=make_product(f"Product {n:02d}"),
+            image=image.image.name,
+            thumbnail=image.thumbnail.name,
+            display=image.display.name,
+            is_primary=True,
+        )
+
+    page = client.get("/products/").content.decode()
+
+    cards = re.findall(r'<img src="[^"]+/thumbnails/[^"]+"[^>]*>', page)
+    assert len(cards) == 7
+    assert all('width="320" height="320"' in img for img in cards)
+    assert ["lazy" in img for img in cards] == [False] * 4 + [True] * 3
+
+
+def test_gallery_images_carry_their_size_so_nothing_shifts_as_they_load(client):
+    product = make_product("Desk lamp", slug="desk-lamp")
+    services.product_image_add(product, image_upload(size=(1600, 1200)))
+    services.product_image_add(product, image_upload(size=(1200, 1600)))
+
+    page = client.get("/products/desk-lamp/").content.decode()
+
+    slides = re.findall(r'<li class="gallery-slide"[^>]*><img [^>]*>', page)
+    assert len(slides) == 2
+    assert all('width="960" height="960"' in slide for slide in slides)  # the square frame they are shown in
+    assert ["lazy" in slide for slide in slides] == [False, True]

@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 # Cold cache: catalog version, categories, facet definitions (options, attribute choices), count, page,
 # primary images, category counts, in-stock count. (No product types here: no option or attribute counts.)
 LIST_QUERIES = 9
-# PostgreSQL corrects the search words against the catalogue's vocabulary (catalog/search.py): once for
-# the list and once more for the facet counts, which search the same words.
-SEARCH_QUERIES = LIST_QUERIES + 2 * (connection.vendor == "postgresql")
+# PostgreSQL corrects the search words against the catalogue's vocabulary (catalog/search.py), once per
+# page: the list and the facet counts search the same corrected words.
+SEARCH_QUERIES = LIST_QUERIES + (connection.vendor == "postgresql")
 # A cold cache also reads the storefront's chrome: the brand and the footer's pages (storefront.selectors).
 CHROME = 2
 

@@ -1,3 +1,4 @@
+import re
 from decimal import Decimal
 
 import pytest
@@ -260,3 +261,10 @@ def test_a_cached_product_page_follows_a_category_being_hidden(client):
     lamp.category.save()
 
     assert client.get(f"/products/{lamp.slug}/").status_code == 404
+
+
+def test_the_search_field_says_its_type_once(client, db):
+    page = client.get("/products/").content.decode()
+    field = re.search(r'<input[^>]*name="q"[^>]*>', page)[0]
+    assert field.count("type=") == 1
+    assert 'type="search"' in field
