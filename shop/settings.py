@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "storefront",
+    "pricing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -419,8 +420,19 @@ def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal]]:
 ORDER_SHIPPING_RATES = _shipping_rates(
     env.str("ORDER_SHIPPING_RATES", default="standard:Standard delivery:4.90,express:Express delivery:12.00")
 )
-# Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
-ORDER_TAX_RATE = Decimal(env.str("ORDER_TAX_RATE", default="0") or "0")
+# The fallback tax rate, as a fraction (0.2 for 20 %), for a country (and tax class) without a rate in the
+# admin's tax rates; 0: no tax there. Kept as typed: pricing.checks names a bad value, pricing.tax reads it.
+ORDER_TAX_RATE = env.str("ORDER_TAX_RATE", default="0") or "0"
+
+# --- Prices and tax (pricing/) ---------------------------------------------------------------------
+# True (EU consumer shops): prices are entered and shown including VAT, the tax is extracted from them.
+# False: prices are net, shown "excl. VAT", and the tax is added at checkout.
+SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
+# The seller's legal details on invoices; the country (ISO code) also decides EU reverse charge.
+SHOP_SELLER_NAME = env.str("SHOP_SELLER_NAME", default="")
+SHOP_SELLER_ADDRESS = env.str("SHOP_SELLER_ADDRESS", default="")  # lines separated by "|"
+SHOP_SELLER_VAT_NUMBER = env.str("SHOP_SELLER_VAT_NUMBER", default="")
+SHOP_SELLER_COUNTRY = env.str("SHOP_SELLER_COUNTRY", default="DE").upper()
 
 # --- Guest checkout, order links, verified addresses ------------------------------------------------
 # Seconds a signed order link (confirmation mail, order page, lookup mail) opens its order.
