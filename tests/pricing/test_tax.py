@@ -1,6 +1,7 @@
 """pricing.tax: the rate of each line's class in the shipping country, the breakdown, rounding, reverse charge."""
 
 from decimal import Decimal, FloatOperation, localcontext
+from io import StringIO
 
 import pytest
 
@@ -149,3 +150,20 @@ def test_no_float_reaches_money_in_the_tax_path(rates, settings, include_tax, va
             amounts += [value for line in totals.tax_lines for value in (line.rate, line.net, line.tax, line.gross)]
             assert all(type(value) is Decimal for value in amounts)
             assert all(type(rate) is Decimal for rate in totals.line_tax_rates)
+
+
+def test_the_demo_data_has_eu_rates_reduced_goods_and_sales(db):
+    from django.core.management import call_command
+
+    from catalog.models import Product
+
+    call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())
+    assert rates_for("DE") == {"standard": D("19.00"), "reduced": D("7.00"), "zero": D("0.00")}
+    assert rates_for("FR")["reduced"] == D("5.50")
+    assert Product.objects.filter(tax_class="reduced", category__name="Plants").exists()
+    assert not Product.objects.filter(tax_class="reduced").exclude(category__name="Plants").exists()
+    on_sale = [p for p in Product.objects.filter(sku__startswith="DEMO-") if p.on_sale]
+    assert on_sale
+    assert all(p.sale_price < p.price for p in on_sale)
+    call_command("seed_demo", "--products", "30", stdout=StringIO(), stderr=StringIO())  # idempotent
+    assert TaxRate.objects.filter(country="DE").count() == 3
