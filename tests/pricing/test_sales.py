@@ -163,3 +163,14 @@ def test_a_sale_price_must_be_below_the_price_in_the_admin(client, django_user_m
     ends_first.update(sale_ends_at_0="2026-12-10", sale_ends_at_1="09:00:00", sale_price="7.50")
     response = client.post(f"/admin/catalog/product/{kettle.pk}/change/", ends_first)
     assert "The sale must end after it starts." in response.content.decode()
+
+
+def test_net_prices_are_shown_excl_vat(client, settings, kettle):
+    settings.SHOP_PRICES_INCLUDE_TAX = False
+    with time_machine.travel(END, tick=False):
+        assert "10.00 EUR <small class=\"tax-note\">excl. VAT</small>" in text(client.get(f"/products/{kettle.slug}/"))
+        assert "excl. VAT" in text(client.get("/products/"))
+
+
+def test_gross_prices_carry_no_tax_note(client, kettle):
+    assert "excl. VAT" not in text(client.get(f"/products/{kettle.slug}/"))
