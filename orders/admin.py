@@ -11,7 +11,17 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from orders import refunds, services
-from orders.models import CreditNote, Invoice, Order, OrderLine, OrderTransition, Payment, Refund, WebhookEvent
+from orders.models import (
+    CreditNote,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderTaxLine,
+    OrderTransition,
+    Payment,
+    Refund,
+    WebhookEvent,
+)
 
 
 class RefundForm(forms.Form):
@@ -39,7 +49,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["name", "sku", "unit_price", "quantity", "line_total", "product"]
+    fields = ["name", "sku", "unit_price", "quantity", "line_total", "tax_rate", "product"]
+    readonly_fields = fields
+
+
+class OrderTaxLineInline(ReadOnlyInline):
+    model = OrderTaxLine
+    fields = ["rate", "net", "tax", "gross"]
     readonly_fields = fields
 
 
@@ -80,7 +96,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email"]
     date_hierarchy = "created_at"
     list_select_related = ["invoice"]
-    inlines = [OrderLineInline, OrderTransitionInline]
+    inlines = [OrderLineInline, OrderTaxLineInline, OrderTransitionInline]
     actions = ["mark_shipped", "mark_completed", "cancel", "refund"]
     readonly_fields = [*(f.name for f in Order._meta.fields), "refunds"]
 

@@ -168,7 +168,7 @@ def test_a_sale_price_must_be_below_the_price_in_the_admin(client, django_user_m
 def test_net_prices_are_shown_excl_vat(client, settings, kettle):
     settings.SHOP_PRICES_INCLUDE_TAX = False
     with time_machine.travel(END, tick=False):
-        assert "10.00 EUR <small class=\"tax-note\">excl. VAT</small>" in text(client.get(f"/products/{kettle.slug}/"))
+        assert '10.00 EUR <small class="tax-note">excl. VAT</small>' in text(client.get(f"/products/{kettle.slug}/"))
         assert "excl. VAT" in text(client.get("/products/"))
 
 
