@@ -64,8 +64,14 @@ class CartLine(models.Model):
 
     @property
     def unit_price(self):
-        """The variant's current price: what the shopper pays (needs `variant` and `product` loaded)."""
-        return self.variant.price_override if self.variant.price_override is not None else self.product.price
+        """The variant's price now, the sale price during a sale: what the shopper pays (needs `variant` and
+        `product` loaded)."""
+        return self.variant.price_now(self.product)[1]
+
+    @property
+    def regular_price(self):
+        """The variant's price outside any sale: shown struck through while the line is on sale."""
+        return self.variant.price_now(self.product)[0]
 
     @property
     def total(self):

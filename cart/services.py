@@ -276,10 +276,10 @@ def line_add(cart: Cart, variant: ProductVariant, quantity: int) -> LineChange:
     new_quantity, notice = _cap(variant, quantity + before)
     if line is None:
         line = CartLine.objects.create(
-            cart=cart, product=product, variant=variant, quantity=new_quantity, price_seen=variant.price
+            cart=cart, product=product, variant=variant, quantity=new_quantity, price_seen=variant.current_price
         )
     else:
-        line.quantity, line.price_seen = new_quantity, variant.price
+        line.quantity, line.price_seen = new_quantity, variant.current_price
         line.save(update_fields=["quantity", "price_seen", "updated_at"])
     _touch(cart)
     return LineChange(line.pk, product, variant, new_quantity, notice, delta=new_quantity - before)

@@ -129,9 +129,20 @@ class ProductVariantInline(admin.TabularInline):
     query each (a select of every value per row would be thousands of options on the page)."""
 
     model = ProductVariant
-    fields = ["sku", "label", "option_values", "price_override", "stock", "weight_grams", "position"]
+    fields = [
+        "sku",
+        "label",
+        "option_values",
+        "price_override",
+        "sale_price_override",
+        "tax_class",
+        "stock",
+        "weight_grams",
+        "position",
+    ]
     readonly_fields = ["label"]
-    raw_id_fields = ["option_values"]
+    # The tax class by its code ("reduced"): a select per row would be a query per row.
+    raw_id_fields = ["option_values", "tax_class"]
     extra = 0
     min_num = 1
 
@@ -191,6 +202,10 @@ class ProductAdmin(admin.ModelAdmin):
         "category",
         "product_type",
         "price",
+        "tax_class",
+        "sale_price",
+        "sale_starts_at",
+        "sale_ends_at",
         "description",
         "is_featured",
         "related_products",

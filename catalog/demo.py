@@ -29,8 +29,9 @@ from catalog.models import (
     ProductType,
     ProductVariant,
 )
-from catalog.money import money
+from catalog.money import money, money_round
 from catalog.services import DISPLAY_SIZE, THUMBNAIL_SIZE, _encode
+from pricing.services import tax_rates_ensure
 
 MAX_PRODUCTS = 100_000
 BATCH = 2000
@@ -69,6 +70,17 @@ ATTRIBUTES = {
         ("Dimmable", "boolean", "", True, []),
     ],
 }
+# Standard and reduced VAT in percent (zero-rated goods are 0 everywhere); plants are reduced-rate goods.
+TAX_RATES = {
+    "DE": ("19", "7"),
+    "FR": ("20", "5.5"),
+    "AT": ("20", "10"),
+    "NL": ("21", "9"),
+    "BE": ("21", "6"),
+    "IT": ("22", "10"),
+    "ES": ("21", "10"),
+}
+REDUCED_CATEGORIES = {"Plants"}
 TEES = ["Organic Cotton Tee", "Everyday Tee", "Heavy Tee", "Striped Tee", "Pocket Tee", "Slim Tee"]
 PALETTE = ["#0b5cad", "#1d6b35", "#8a4b00", "#a4161a", "#5b2a86", "#00707a", "#4a5560", "#b35c00"]
 
@@ -78,6 +90,7 @@ def seed_demo(products: int, progress: Callable[[int], None] | None = None) -> d
     if not 0 <= products <= MAX_PRODUCTS:
         raise ValueError(f"--products must be between 0 and {MAX_PRODUCTS}")
     leaves = _ensure_categories()
+    tax_rates_ensure({country: {"standard": s, "reduced": r, "zero": "0"} for country, (s, r) in TAX_RATES.items()})
     images = _ensure_palette()
     values = _ensure_types()
     _ensure_tees(values, images)
@@ -279,6 +292,7 @@ def _product(i: int, leaves: list[Category], values: dict) -> Product:
     noun = rng.choice(NOUNS[category.name])
     kind = f"{adjective} {noun}"
     name = f"{kind} {i}"
+    price = money(Decimal(rng.randint(199, 49999)) / 100)
     return Product(
         product_type=values["Lamp"]["__type__"] if noun == "Lamp" else None,
         sku=_sku(i),
@@ -288,7 +302,10 @@ def _product(i: int, leaves: list[Category], values: dict) -> Product:
             f"A {kind.lower()} from our {category.name.lower()} range. "
             f"{rng.choice(['Made to last', 'Light and practical', 'Loved by our customers', 'Simple and useful'])}."
         ),
-        price=money(Decimal(rng.randint(199, 49999)) / 100),
+        price=price,
+        # Every 13th product is on sale, a fifth off, with no end date.
+        sale_price=money_round(price * Decimal("0.8")) if i % 13 == 5 else None,
+        tax_class_id="reduced" if category.name in REDUCED_CATEGORIES else "standard",
         category=category,
         is_featured=i % 97 == 1,
     )

@@ -4,13 +4,26 @@ variants (what is really sold: own SKU, stock, optional price) and their ordered
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Upper
 from django.urls import reverse
+from django.utils import timezone
 
 from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 LOW_STOCK_THRESHOLD = 5
+
+
+def _money_field(verbose_name: str, help_text: str) -> models.DecimalField:
+    return models.DecimalField(
+        verbose_name,
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+        help_text=help_text,
+    )
 
 
 class Category(models.Model):
@@ -150,6 +163,25 @@ class Product(models.Model):
         ProductType, null=True, blank=True, related_name="products", on_delete=models.PROTECT
     )
     category = models.ForeignKey(Category, related_name="products", on_delete=models.PROTECT)
+    tax_class = models.ForeignKey(
+        "pricing.TaxClass",
+        to_field="code",
+        default="standard",
+        related_name="products",
+        on_delete=models.PROTECT,
+        help_text="Decides the tax rate in each country; variants may have their own.",
+    )
+    sale_price = _money_field("sale price", "Empty: no sale. Sold at this price between the sale's start and end.")
+    sale_starts_at = models.DateTimeField(
+        "sale starts", null=True, blank=True, db_index=True, help_text="Empty: the sale runs from now."
+    )
+    sale_ends_at = models.DateTimeField(
+        "sale ends",
+        null=True,
+        blank=True,
+        db_index=True,
+        help_text="Empty: no end.",
+    )
     is_featured = models.BooleanField("featured", default=False, help_text="Shown on the home page.")
     is_archived = models.BooleanField(
         "archived", default=False, help_text="Archived products are hidden from the storefront but kept for orders."
@@ -169,6 +201,16 @@ class Product(models.Model):
         ordering = ["name"]
         constraints = [
             models.CheckConstraint(condition=Q(price__gte=0), name="catalog_product_price_not_negative"),
+            models.CheckConstraint(
+                condition=Q(sale_price__isnull=True) | Q(sale_price__gte=0), name="catalog_product_sale_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=Q(sale_starts_at__isnull=True)
+                | Q(sale_ends_at__isnull=True)
+                | Q(sale_ends_at__gt=F("sale_starts_at")),
+                name="catalog_product_sale_ends_after_start",
+                violation_error_message="The sale must end after it starts.",
+            ),
         ]
         # The storefront only reads unarchived rows: partial indexes serve its sorts and filters.
         indexes = [
@@ -188,6 +230,25 @@ class Product(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("catalog:product-detail", args=[self.slug])
+
+    def clean(self) -> None:
+        if self.sale_price is not None and self.price is not None and self.sale_price >= self.price:
+            raise ValidationError({"sale_price": "A sale price is lower than the price; leave it empty for no sale."})
+
+    def sale_is_open(self, now=None) -> bool:
+        """Whether the sale window holds `now`: start <= now < end, an empty bound being open."""
+        now = now or timezone.now()
+        starts, ends = self.sale_starts_at, self.sale_ends_at
+        return (starts is None or starts <= now) and (ends is None or now < ends)
+
+    @property
+    def on_sale(self) -> bool:
+        return self.sale_price is not None and self.sale_price < self.price and self.sale_is_open()
+
+    @property
+    def current_price(self):
+        """What the product sells for now: the sale price during its sale, else the price."""
+        return self.sale_price if self.on_sale else self.price
 
     # `stock` on a product is the sum over its variants, annotated by the selectors that show it.
     @property
@@ -216,6 +277,16 @@ class ProductVariant(models.Model):
         validators=[MinValueValidator(0)],
         help_text="Empty: the product's price.",
     )
+    sale_price_override = _money_field("sale price", "Empty: the product's sale price (in the product's sale window).")
+    tax_class = models.ForeignKey(
+        "pricing.TaxClass",
+        to_field="code",
+        null=True,
+        blank=True,
+        related_name="variants",
+        on_delete=models.PROTECT,
+        help_text="Empty: the product's tax class.",
+    )
     stock = models.PositiveIntegerField(default=0, help_text="Units on hand.")
     weight_grams = models.PositiveIntegerField("weight (g)", null=True, blank=True)
     option_values = models.ManyToManyField(OptionValue, blank=True, related_name="variants")
@@ -234,6 +305,10 @@ class ProductVariant(models.Model):
                 condition=Q(price_override__isnull=True) | Q(price_override__gte=0),
                 name="catalog_variant_price_not_negative",
             ),
+            models.CheckConstraint(
+                condition=Q(sale_price_override__isnull=True) | Q(sale_price_override__gte=0),
+                name="catalog_variant_sale_not_negative",
+            ),
         ]
         indexes = [models.Index(fields=["product", "stock"], name="catalog_variant_prod_stock")]
 
@@ -244,6 +319,30 @@ class ProductVariant(models.Model):
     def price(self):
         """What the variant sells for: its own price, else the product's (needs `product` loaded)."""
         return self.price_override if self.price_override is not None else self.product.price
+
+    def price_now(self, product: Product | None = None) -> tuple:
+        """(regular price, price now): the sale price in the product's sale window when it is lower.
+
+        `product` is the variant's product when the caller loaded it apart (a cart line's `product`)."""
+        product = product or self.product
+        regular = self.price_override if self.price_override is not None else product.price
+        sale = self.sale_price_override if self.sale_price_override is not None else product.sale_price
+        if sale is not None and sale < regular and product.sale_is_open():
+            return regular, sale
+        return regular, regular
+
+    @property
+    def current_price(self):
+        return self.price_now()[1]
+
+    @property
+    def on_sale(self) -> bool:
+        regular, now = self.price_now()
+        return now < regular
+
+    def tax_class_code_with(self, product: Product | None = None) -> str:
+        """The code of the variant's own tax class, else its product's."""
+        return self.tax_class_id or (product or self.product).tax_class_id
 
     @property
     def in_stock(self) -> bool:

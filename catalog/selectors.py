@@ -22,6 +22,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 from django.utils.functional import cached_property
 
 from catalog.models import (
@@ -45,19 +46,27 @@ DEFAULT_SORT = "name"
 
 
 def catalog_version() -> str:
-    """A value that changes whenever a product, variant or category is saved: the key of every cached fragment.
+    """A value that changes whenever a product, variant or category is saved, or a sale starts or ends: the
+    key of every cached fragment.
 
     One indexed query (MAX over `updated_at` in the three tables), so it is right across processes and
     machines; writers that bypass save() must set `updated_at` themselves (the services do, stock included).
+    A sale's start or end changes prices without a save, so the next sale boundary after now is part of the
+    version too: once the clock passes it, the version moves on.
     """
+    table = Product._meta.db_table
+    now = Product._meta.get_field("sale_starts_at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(updated_at) FROM {Product._meta.db_table}),"  # noqa: S608 - table names are ours
+            f"SELECT (SELECT MAX(updated_at) FROM {table}),"  # noqa: S608 - table names are ours
             f" (SELECT MAX(updated_at) FROM {ProductVariant._meta.db_table}),"
-            f" (SELECT MAX(updated_at) FROM {Category._meta.db_table})"
+            f" (SELECT MAX(updated_at) FROM {Category._meta.db_table}),"
+            f" (SELECT MIN(sale_starts_at) FROM {table} WHERE sale_starts_at > %s),"
+            f" (SELECT MIN(sale_ends_at) FROM {table} WHERE sale_ends_at > %s)",
+            [now, now],
         )
-        product_max, variant_max, category_max = cursor.fetchone()
-    stamps = f"{_stamp(product_max)}|{_stamp(variant_max)}|{_stamp(category_max)}"
+        product_max, variant_max, category_max, next_start, next_end = cursor.fetchone()
+    stamps = "|".join(_stamp(value) for value in (product_max, variant_max, category_max, next_start, next_end))
     return hashlib.blake2b(stamps.encode(), digest_size=8).hexdigest()
 
 

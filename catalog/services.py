@@ -34,6 +34,7 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.money import InvalidMoney, money
+from pricing.models import TaxClass
 
 THUMBNAIL_SIZE = (320, 320)
 DISPLAY_SIZE = (960, 960)
@@ -166,9 +167,11 @@ CSV_COLUMNS = [
     "weight_grams",
     "description",
     "archived",
+    "tax_class",
+    "variant_tax_class",
 ]
 REQUIRED_COLUMNS = {"sku", "name", "category", "price", "stock"}
-PRODUCT_COLUMNS = ("name", "slug", "category", "product_type", "price", "description", "archived")
+PRODUCT_COLUMNS = ("name", "slug", "category", "product_type", "price", "description", "archived", "tax_class")
 
 
 @dataclass
@@ -226,6 +229,7 @@ def products_import(
 
     categories = {c.slug: c for c in Category.objects.all()}
     types = {t.slug: t for t in ProductType.objects.all()}
+    tax_classes = set(TaxClass.objects.values_list("code", flat=True))
     variant_owner = dict(ProductVariant.objects.values_list("sku", "product__sku"))
     slug_owner = dict(Product.objects.values_list("slug", "sku"))
     seen_skus: dict[str, int] = {}
@@ -236,7 +240,7 @@ def products_import(
             line = reader.line_num
             if progress:
                 progress(1)
-            errors, values = _validate_row(row, categories, types)
+            errors, values = _validate_row(row, categories, types, tax_classes)
             sku, product_sku = values.get("sku"), values.get("product_sku")
             if sku:
                 if sku in seen_skus:
@@ -289,11 +293,16 @@ def products_import(
     return result
 
 
-def _validate_row(row: dict, categories: dict[str, Category], types: dict[str, ProductType]) -> tuple[list[str], dict]:
+def _validate_row(
+    row: dict, categories: dict[str, Category], types: dict[str, ProductType], tax_classes: set[str]
+) -> tuple[list[str], dict]:
     errors: list[str] = []
     if None in row:
         errors.append("more fields than the header has")
     values = {k: (v or "").strip() for k, v in row.items() if k is not None}
+    # Tax classes: an empty `tax_class` keeps a product's (standard for a new one); a file without the
+    # `variant_tax_class` column keeps the variants' own, an empty cell clears it (the product's applies).
+    keep_variant_tax_class = "variant_tax_class" not in values
     for column in CSV_COLUMNS:
         values.setdefault(column, "")
     sku_max = ProductVariant._meta.get_field("sku").max_length
@@ -342,6 +351,11 @@ def _validate_row(row: dict, categories: dict[str, Category], types: dict[str, P
     if archived not in ("", "0", "1", "true", "false", "yes", "no"):
         errors.append(f"bad archived value {archived!r}: use 0 or 1")
     values["archived"] = archived in ("1", "true", "yes")
+    for column in ("tax_class", "variant_tax_class"):
+        if values[column] and values[column] not in tax_classes:
+            errors.append(f"unknown {column} {values[column]!r} (use one of {', '.join(sorted(tax_classes))})")
+    if keep_variant_tax_class:
+        values["variant_tax_class"] = None
     return errors, values
 
 
@@ -392,12 +406,24 @@ def _apply(rows: list[_Row]) -> None:
         product = existing.get(product_sku) or Product(sku=product_sku)
         product.name, product.slug, product.category = v["name"], v["slug"], v["category"]
         product.product_type, product.price, product.description = v["product_type"], v["price"], v["description"]
+        if v["tax_class"]:
+            product.tax_class_id = v["tax_class"]
         if product.is_archived != v["archived"] or product.pk is None:
             product.is_archived = v["archived"]
             product.archived_at = now if v["archived"] else None
         product.updated_at = now
         (to_update if product.pk else to_create).append(product)
-    fields = ["name", "slug", "category", "product_type", "price", "description", "is_archived", "archived_at"]
+    fields = [
+        "name",
+        "slug",
+        "category",
+        "product_type",
+        "price",
+        "tax_class",
+        "description",
+        "is_archived",
+        "archived_at",
+    ]
     Product.objects.bulk_update(to_update, [*fields, "updated_at"], batch_size=1000)
     Product.objects.bulk_create(to_create, batch_size=1000)
     products = {p.sku: p for p in [*to_update, *to_create]}
@@ -412,13 +438,15 @@ def _apply(rows: list[_Row]) -> None:
         product = products[v["product_sku"]]
         variant = variants.get(v["sku"]) or ProductVariant(sku=v["sku"], product=product, position=position)
         variant.price_override, variant.stock, variant.weight_grams = v["variant_price"], v["stock"], v["weight_grams"]
+        if v["variant_tax_class"] is not None:
+            variant.tax_class_id = v["variant_tax_class"] or None
         variant.updated_at = now
         (changed_variants if variant.pk else new_variants).append(variant)
         values_of[v["sku"]] = [
             _option_value(product.product_type, name, value, option_cache, value_cache) for name, value in v["options"]
         ]
     ProductVariant.objects.bulk_update(
-        changed_variants, ["price_override", "stock", "weight_grams", "updated_at"], batch_size=1000
+        changed_variants, ["price_override", "stock", "weight_grams", "tax_class", "updated_at"], batch_size=1000
     )
     ProductVariant.objects.bulk_create(new_variants, batch_size=1000)
     through = ProductVariant.option_values.through
@@ -476,6 +504,8 @@ def products_export(stream: io.TextIOBase, products: QuerySet[Product] | None = 
                 "" if variant.weight_grams is None else variant.weight_grams,
                 p.description,
                 "1" if p.is_archived else "0",
+                p.tax_class_id,
+                variant.tax_class_id or "",
             ]
         )
         count += 1

@@ -22,6 +22,8 @@ SAMPLES: dict[str, dict[str, Any]] = {
             {"name": "Brass gear set", "quantity": 1, "total": Decimal("24.50")},
         ],
         "total": Decimal("42.50"),
+        "tax_lines": [{"rate": "19", "net": Decimal("35.71"), "tax": Decimal("6.79")}],
+        "prices_include_tax": True,
     },
     Message.Kind.PAYMENT_RECEIPT: {
         **ORDER,

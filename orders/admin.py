@@ -12,7 +12,17 @@ from django.utils.html import format_html
 
 from catalog.money import format_money
 from orders import refunds, services
-from orders.models import CreditNote, Invoice, Order, OrderLine, OrderTransition, Payment, Refund, WebhookEvent
+from orders.models import (
+    CreditNote,
+    Invoice,
+    Order,
+    OrderLine,
+    OrderTaxLine,
+    OrderTransition,
+    Payment,
+    Refund,
+    WebhookEvent,
+)
 
 
 class RefundForm(forms.Form):
@@ -40,7 +50,13 @@ class ReadOnlyInline(admin.TabularInline):
 
 class OrderLineInline(ReadOnlyInline):
     model = OrderLine
-    fields = ["name", "sku", "unit_price", "quantity", "line_total", "product"]
+    fields = ["name", "sku", "unit_price", "quantity", "line_total", "tax_rate", "product"]
+    readonly_fields = fields
+
+
+class OrderTaxLineInline(ReadOnlyInline):
+    model = OrderTaxLine
+    fields = ["rate", "net", "tax", "gross"]
     readonly_fields = fields
 
 
@@ -81,7 +97,7 @@ class OrderAdmin(admin.ModelAdmin):
     search_fields = ["number", "email"]
     date_hierarchy = "created_at"
     list_select_related = ["invoice"]
-    inlines = [OrderLineInline, OrderTransitionInline]
+    inlines = [OrderLineInline, OrderTaxLineInline, OrderTransitionInline]
     actions = ["mark_shipped", "mark_completed", "cancel", "refund"]
     readonly_fields = [*(f.name for f in Order._meta.fields), "refunds"]
 

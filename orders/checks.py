@@ -1,6 +1,5 @@
 """System checks for payments and money: a misconfigured gateway or price fails `manage.py check`, never a click."""
 
-from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
@@ -42,11 +41,4 @@ def money_settings_valid(app_configs=None, **kwargs) -> list[Error]:
             money(price)
         except (InvalidMoney, TypeError) as exc:
             errors.append(Error(f"ORDER_SHIPPING_RATES: the price of {code!r}: {exc}.", id="orders.E011"))
-    rate = settings.ORDER_TAX_RATE
-    if not isinstance(rate, Decimal) or not rate.is_finite():
-        errors.append(Error(f"ORDER_TAX_RATE={rate!r} is not a number (a fraction: 0.2 for 20 %).", id="orders.E012"))
-    elif not 0 <= rate <= 1:
-        errors.append(
-            Error(f"ORDER_TAX_RATE={rate} is outside 0–1 (a fraction: 0.2 for 20 %, not 20).", id="orders.E012")
-        )
     return errors

@@ -2,10 +2,12 @@
 
 from django import forms
 from django.conf import settings
+from stdnum.eu import vat as eu_vat
 
 from accounts.forms import AddressForm
 from accounts.models import Address
 from catalog.money import format_money
+from pricing import tax
 
 
 class AddressChoiceForm(forms.Form):
@@ -28,6 +30,44 @@ class NewAddressForm(AddressForm):
         super().__init__(*args, **kwargs)
         if not bookable:  # a guest has no address book
             del self.fields["save_to_book"]
+
+
+class BusinessForm(forms.Form):
+    """Step 1, optional: buying as a business. A VAT number of valid format from another EU country than the
+    seller's, shipped to such a country, means reverse charge (no VAT)."""
+
+    company = forms.CharField(
+        label="Company name",
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "organization"}),
+    )
+    vat_number = forms.CharField(
+        label="VAT number",
+        max_length=20,
+        required=False,
+        help_text="Businesses in the EU: with the country prefix, for example DE136695976.",
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("prefix", "business")
+        super().__init__(*args, **kwargs)
+
+    def clean_vat_number(self) -> str:
+        number = self.cleaned_data["vat_number"]
+        if not number:
+            return ""
+        if not tax.vat_number_valid(number):
+            raise forms.ValidationError(
+                "This is not a valid EU VAT number: check the country prefix and the digits (for example DE136695976)."
+            )
+        return eu_vat.compact(number)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        if data.get("vat_number") and not data.get("company"):
+            self.add_error("company", "Enter the company name that goes with the VAT number.")
+        return data
 
 
 class GuestForm(forms.Form):

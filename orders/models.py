@@ -49,6 +49,12 @@ class Order(models.Model):
     ship_postcode = models.CharField("postcode", max_length=20)
     ship_country = models.CharField("country", max_length=2)
     ship_phone = models.CharField("phone", max_length=32, blank=True)
+    # Tax as placed: the basis the prices were in, EU reverse charge, and the business that bought.
+    prices_include_tax = models.BooleanField(default=True)
+    reverse_charge = models.BooleanField(default=False)
+    reverse_charge_deduction = _money(default=0, help_text="Reverse charge on gross prices: their VAT, not charged.")
+    buyer_company = models.CharField("company", max_length=200, blank=True)
+    buyer_vat_number = models.CharField("VAT number", max_length=20, blank=True)
     # True while the lines' quantities are taken off product stock and not given back.
     stock_held = models.BooleanField(default=True)
     # The usage statistics' visitor token of the shopper who placed it, so the payment, learned later
@@ -127,6 +133,7 @@ class OrderLine(models.Model):
     unit_price = _money()
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     line_total = _money()
+    tax_rate = models.DecimalField("tax rate (%)", max_digits=5, decimal_places=2, default=0)
 
     class Meta:
         ordering = ["id"]
@@ -143,6 +150,26 @@ class OrderLine(models.Model):
     def full_name(self) -> str:
         """The product's name with the variant's options, as ordered: "T-shirt (M / Blue)"."""
         return f"{self.name} ({self.variant_label})" if self.variant_label else self.name
+
+
+class OrderTaxLine(models.Model):
+    """One rate's part of an order's tax, as placed: the invoice's breakdown."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tax_lines")
+    rate = models.DecimalField("rate (%)", max_digits=5, decimal_places=2)
+    net = _money()
+    tax = _money()
+    gross = _money()
+
+    class Meta:
+        ordering = ["-rate", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["order", "rate"], name="orders_ordertaxline_one_per_rate"),
+            models.CheckConstraint(condition=Q(rate__gte=0) & Q(rate__lte=100), name="orders_ordertaxline_rate_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rate} %: {self.tax} on {self.net}"
 
 
 class OrderTransition(models.Model):

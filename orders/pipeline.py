@@ -19,12 +19,12 @@ from django.utils import timezone
 
 from cart.models import Cart, CartLine
 from cart.services import cart_clear
-from catalog.money import format_money, money_round
+from catalog.money import format_money
 from catalog.selectors import catalog_version, category_tree
 from live import events as live_events
 from notifications.models import Message
 from orders import tasks
-from orders.models import Order, OrderLine, OrderTransition
+from orders.models import Order, OrderLine, OrderTaxLine, OrderTransition
 from orders.services import (
     OrderError,
     OutOfStock,
@@ -33,6 +33,7 @@ from orders.services import (
     order_number_new,
     stock_reserve,
 )
+from pricing.tax import REVERSE_CHARGE_NOTE, TaxLine, tax_compute
 
 ADDRESS_FIELDS = ("name", "line1", "line2", "city", "postcode", "country", "phone")
 
@@ -63,9 +64,14 @@ class Totals:
     shipping_method: str
     shipping_label: str
     shipping_cost: Decimal
-    tax_rate: Decimal
+    tax_rate: Decimal  # the standard rate of the shipping country (shipping's rate), as a fraction
     tax: Decimal
     total: Decimal
+    tax_lines: tuple[TaxLine, ...] = ()  # the breakdown per rate
+    line_tax_rates: tuple[Decimal, ...] = ()  # each line's rate in percent, in the lines' order
+    prices_include_tax: bool = True
+    reverse_charge: bool = False
+    reverse_charge_deduction: Decimal = Decimal("0.00")  # gross prices' VAT not charged under reverse charge
 
 
 @dataclass
@@ -80,6 +86,7 @@ class Checkout:
     token: str = ""  # one per review page: a repeated submission finds the order it already placed
     analytics_visitor: str = ""  # the usage statistics' visitor token, empty when the shopper opted out
     email: str = ""  # a guest's address; a member's order takes the account's
+    business: dict[str, str] = field(default_factory=dict)  # "company" and "vat_number" of a business buyer
     lines: list[CartLine] = field(default_factory=list)
     totals: Totals | None = None
     order: Order | None = None
@@ -89,19 +96,48 @@ def shipping_rates() -> dict[str, tuple[str, Decimal]]:
     return settings.ORDER_SHIPPING_RATES
 
 
-def checkout_totals(lines: Sequence[CartLine], shipping: str) -> Totals:
-    """Totals at current prices: goods + shipping (+ tax on both when ORDER_TAX_RATE is set)."""
+def checkout_totals(
+    lines: Sequence[CartLine], shipping: str, *, country: str = "", region: str = "", vat_number: str = ""
+) -> Totals:
+    """Totals at current prices: goods + shipping, with the tax of the shipping country (pricing.tax).
+
+    Prices include tax (SHOP_PRICES_INCLUDE_TAX): the total is goods + shipping, the tax part of it.
+    Otherwise the tax is added. EU reverse charge (a valid `vat_number`) charges no VAT."""
     label, cost = shipping_rates()[shipping]
-    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
-    rate = settings.ORDER_TAX_RATE
-    tax = money_round((subtotal + cost) * rate)
-    return Totals(subtotal, shipping, label, cost, rate, tax, subtotal + cost + tax)
+    amounts = [(line.variant.tax_class_code_with(line.product), line.unit_price * line.quantity) for line in lines]
+    subtotal = sum((amount for _, amount in amounts), Decimal("0.00"))
+    result = tax_compute(amounts, cost, country=country, region=region, vat_number=vat_number)
+    return Totals(
+        subtotal,
+        shipping,
+        label,
+        cost,
+        (result.shipping_rate / 100).quantize(Decimal("0.0001")),
+        result.tax,
+        result.gross,
+        tax_lines=result.lines,
+        line_tax_rates=result.line_rates,
+        prices_include_tax=result.prices_include_tax,
+        reverse_charge=result.reverse_charge,
+        reverse_charge_deduction=result.not_charged,
+    )
+
+
+def checkout_totals_for(checkout: "Checkout", lines: Sequence[CartLine]) -> Totals:
+    """The totals of a checkout's lines for its shipping address and business buyer."""
+    return checkout_totals(
+        lines,
+        checkout.shipping,
+        country=checkout.address.get("country", ""),
+        vat_number=checkout.business.get("vat_number", ""),
+    )
 
 
 def checkout_quote(lines: Sequence[CartLine], totals: Totals) -> str:
-    """A fingerprint of what the review page showed: variants, quantities, prices, shipping, total."""
+    """A fingerprint of what the review page showed: variants, quantities, prices, shipping, tax, total."""
     parts = [f"{line.variant_id}:{line.quantity}:{line.unit_price}" for line in lines]
     parts += [totals.shipping_method, str(totals.shipping_cost), str(totals.tax), str(totals.total)]
+    parts += [f"{line.rate}:{line.tax}" for line in totals.tax_lines] + [str(totals.reverse_charge)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -143,7 +179,7 @@ def step_products_active(checkout: Checkout) -> None:
 def step_prices_unchanged(checkout: Checkout) -> None:
     if checkout.shipping not in shipping_rates():
         raise CheckoutError("Choose a shipping method.")
-    checkout.totals = checkout_totals(checkout.lines, checkout.shipping)
+    checkout.totals = checkout_totals_for(checkout, checkout.lines)
     if checkout_quote(checkout.lines, checkout.totals) != checkout.quote:
         raise PricesChanged(
             f"Your cart or its prices changed since you reviewed it. The total is now "
@@ -186,6 +222,11 @@ def step_create_order(checkout: Checkout) -> None:
         tax_rate=totals.tax_rate,
         tax=totals.tax,
         total=totals.total,
+        prices_include_tax=totals.prices_include_tax,
+        reverse_charge=totals.reverse_charge,
+        reverse_charge_deduction=totals.reverse_charge_deduction,
+        buyer_company=checkout.business.get("company", ""),
+        buyer_vat_number=checkout.business.get("vat_number", ""),
         checkout_token=checkout.token or None,
         analytics_visitor=checkout.analytics_visitor,
         reserved_until=now + settings.ORDER_RESERVATION_TTL,
@@ -211,8 +252,12 @@ def step_create_order(checkout: Checkout) -> None:
             unit_price=line.unit_price,
             quantity=line.quantity,
             line_total=line.unit_price * line.quantity,
+            tax_rate=rate,
         )
-        for line in checkout.lines
+        for line, rate in zip(checkout.lines, totals.line_tax_rates, strict=True)
+    )
+    OrderTaxLine.objects.bulk_create(
+        OrderTaxLine(order=order, rate=t.rate, net=t.net, tax=t.tax, gross=t.gross) for t in totals.tax_lines
     )
     invoice_create(order=order)
     OrderTransition.objects.create(
@@ -236,6 +281,11 @@ def step_queue_confirmation(checkout: Checkout) -> None:
             {"name": line.full_name, "quantity": line.quantity, "total": line.line_total} for line in order.lines.all()
         ],
         total=order.total,
+        tax_lines=[
+            {"rate": f"{t.rate.normalize():f}", "net": t.net, "tax": t.tax} for t in checkout.totals.tax_lines if t.tax
+        ],
+        prices_include_tax=order.prices_include_tax,
+        reverse_charge_note=REVERSE_CHARGE_NOTE if order.reverse_charge else "",
     )
     # The reservation's end: the task cancels the order then unless it is paid.
     run_after, order_id = order.reserved_until, order.pk

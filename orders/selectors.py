@@ -14,12 +14,14 @@ def order_list_for_user(*, user) -> QuerySet[Order]:
 
 
 def order_get(*, scope: Q, number: str) -> Order:
-    """The order by number within `scope`, with lines, invoice and history; Order.DoesNotExist otherwise."""
+    """The order by number within `scope`, with lines, tax breakdown, invoice and history; Order.DoesNotExist
+    otherwise."""
     return (
         Order.objects.select_related("invoice")
         .prefetch_related(
             Prefetch("lines", queryset=OrderLine.objects.order_by("id")),
             Prefetch("transitions", queryset=OrderTransition.objects.order_by("at", "id")),
+            "tax_lines",
         )
         .filter(scope)
         .get(number=number)

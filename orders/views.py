@@ -34,7 +34,15 @@ from analytics.services import event_record, recording_allowed, visitor_token
 from cart.services import CartSummary, cart_get, cart_summary
 from orders import access, selectors
 from orders.access import LookupThrottled, order_link_send, order_viewer
-from orders.forms import AddressChoiceForm, GuestForm, NewAddressForm, OrderLookupForm, PayForm, ShippingForm
+from orders.forms import (
+    AddressChoiceForm,
+    BusinessForm,
+    GuestForm,
+    NewAddressForm,
+    OrderLookupForm,
+    PayForm,
+    ShippingForm,
+)
 from orders.gateways import UnknownGateway
 from orders.gateways.base import WebhookInvalid
 from orders.models import Invoice, Order, Payment
@@ -181,23 +189,26 @@ def checkout_address(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = AddressChoiceForm(request.POST, addresses=addresses)
         new_form = NewAddressForm(request.POST, bookable=member)
-        if form.is_valid():
+        business_form = BusinessForm(request.POST)
+        if form.is_valid() and business_form.is_valid():
+            business = business_form.cleaned_data
             choice = form.cleaned_data["address"]
             if choice != "new":
                 address = next(a for a in addresses if str(a.pk) == choice)
-                _save_state(request, address_choice=choice, address=address.snapshot())
+                _save_state(request, address_choice=choice, address=address.snapshot(), business=business)
                 return redirect("orders:checkout-shipping")
             if new_form.is_valid():
                 data = new_form.address_data()
                 if new_form.cleaned_data.get("save_to_book"):
                     choice = str(account_services.address_create(user=request.user, data=data).pk)
-                _save_state(request, address_choice=choice, address=data, new=data)
+                _save_state(request, address_choice=choice, address=data, new=data, business=business)
                 return redirect("orders:checkout-shipping")
-        ctx = {"form": form, "new_form": new_form}
+        ctx = {"form": form, "new_form": new_form, "business_form": business_form}
         return _step(request, "address", ctx, status=_error_status(request))
     form = AddressChoiceForm(initial={"address": initial_choice}, addresses=addresses)
     new_form = NewAddressForm(initial=state.get("new", {}), bookable=member)
-    return _step(request, "address", {"form": form, "new_form": new_form})
+    business_form = BusinessForm(initial=state.get("business", {}))
+    return _step(request, "address", {"form": form, "new_form": new_form, "business_form": business_form})
 
 
 @never_cache
@@ -220,8 +231,11 @@ def checkout_shipping(request: HttpRequest) -> HttpResponse:
 
 
 def _review_context(request: HttpRequest, lines, state: dict) -> dict:
-    totals = checkout_totals(lines, state["shipping"])
+    business = state.get("business", {})
+    country = state["address"].get("country", "")
+    totals = checkout_totals(lines, state["shipping"], country=country, vat_number=business.get("vat_number", ""))
     return {
+        "business": business,
         "lines": lines,
         "totals": totals,
         "address": state["address"],
@@ -281,6 +295,7 @@ def checkout_place_view(request: HttpRequest) -> HttpResponse:
             email="" if member else state["guest_email"],
             cart=cart_get(request),
             address=state["address"],
+            business=state.get("business", {}),
             shipping=state["shipping"],
             quote=request.POST.get("quote", ""),
             token=token,

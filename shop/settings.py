@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "notifications",
     "analytics",
     "storefront",
+    "pricing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -435,19 +436,19 @@ def _shipping_rates(value: str) -> dict[str, tuple[str, Decimal | str]]:
 ORDER_SHIPPING_RATES = _shipping_rates(
     env.str("ORDER_SHIPPING_RATES", default="standard:Standard delivery:4.90,express:Express delivery:12.00")
 )
+# The fallback tax rate, as a fraction (0.2 for 20 %), for a country (and tax class) without a rate in the
+# admin's tax rates; 0: no tax there. Kept as typed: pricing.checks names a bad value, pricing.tax reads it.
+ORDER_TAX_RATE = env.str("ORDER_TAX_RATE", default="0") or "0"
 
-
-def _fraction(value: str) -> Decimal | str:
-    """A rate such as '0.2', else the text as typed (for the system check to name)."""
-    try:
-        rate = Decimal(value.strip() or "0")
-    except ArithmeticError:
-        return value
-    return rate if rate.is_finite() else value
-
-
-# Tax added on top of goods and shipping, as a fraction (0.2 for 20 %); 0: no tax line.
-ORDER_TAX_RATE = _fraction(env.str("ORDER_TAX_RATE", default="0"))
+# --- Prices and tax (pricing/) ---------------------------------------------------------------------
+# True (EU consumer shops): prices are entered and shown including VAT, the tax is extracted from them.
+# False: prices are net, shown "excl. VAT", and the tax is added at checkout.
+SHOP_PRICES_INCLUDE_TAX = env.bool("SHOP_PRICES_INCLUDE_TAX", default=True)
+# The seller's legal details on invoices; the country (ISO code) also decides EU reverse charge.
+SHOP_SELLER_NAME = env.str("SHOP_SELLER_NAME", default="")
+SHOP_SELLER_ADDRESS = env.str("SHOP_SELLER_ADDRESS", default="")  # lines separated by "|"
+SHOP_SELLER_VAT_NUMBER = env.str("SHOP_SELLER_VAT_NUMBER", default="")
+SHOP_SELLER_COUNTRY = env.str("SHOP_SELLER_COUNTRY", default="DE").upper()
 
 # --- Guest checkout, order links, verified addresses ------------------------------------------------
 # Seconds a signed order link (confirmation mail, order page, lookup mail) opens its order.

@@ -29,7 +29,7 @@ from orders.pipeline import (
     checkout_lines,
     checkout_place,
     checkout_quote,
-    checkout_totals,
+    checkout_totals_for,
     shipping_rates,
 )
 
@@ -93,8 +93,8 @@ def invoice_create(request: HttpRequest, body: InvoiceIn):
     lines = checkout_lines(cart)
     if body.shipping not in shipping_rates():
         raise ApiProblem(422, f"shipping must be one of {', '.join(shipping_rates())}.")
-    quote = body.quote or (checkout_quote(lines, checkout_totals(lines, body.shipping)) if lines else "")
-    checkout = Checkout(user=user, cart=cart, address=_address(request, body), shipping=body.shipping, quote=quote)
+    checkout = Checkout(user=user, cart=cart, address=_address(request, body), shipping=body.shipping, quote="")
+    checkout.quote = body.quote or (checkout_quote(lines, checkout_totals_for(checkout, lines)) if lines else "")
     order = checkout_place(checkout)
     # As the site's checkout does once the order is placed (the usage statistics' funnel).
     event_record_for(name=EventName.ORDER_PLACED, user_id=user.pk, object_id=order.pk, props={"amount": order.total})

@@ -140,6 +140,7 @@ def change_form(product, **changes):
         "sku": product.sku,
         "category": product.category_id,
         "price": str(product.price),
+        "tax_class": product.tax_class_id,
         "description": product.description,
         "images-TOTAL_FORMS": "0",
         "images-INITIAL_FORMS": "0",

@@ -254,3 +254,39 @@ def test_seed_demo_makes_types_attributes_and_variants(settings, client):
     page = client.get(tee.get_absolute_url()).content.decode()
     assert ">Material</th>" in page
     assert "(unavailable)" not in page  # the first tee has every combination
+
+
+def test_tax_classes_round_trip_through_export_and_import(tmp_path, home):
+    book = make_product("Atlas", sku="BOOK", category=home, tax_class_id="reduced")
+    make_product("Lamp", sku="LAMP", category=home)
+    book.variants.update(tax_class="zero")
+    path = tmp_path / "out.csv"
+    call_command("export_products", str(path), stdout=StringIO())
+    first = path.read_bytes()
+    assert first.decode().splitlines()[0].endswith(",tax_class,variant_tax_class")
+    assert ",reduced,zero" in first.decode()
+
+    Product.objects.update(tax_class="standard")
+    ProductVariant.objects.update(tax_class=None)
+    run_import(tmp_path, first)
+    call_command("export_products", str(path), stdout=StringIO())
+
+    assert path.read_bytes() == first
+    assert dict(Product.objects.values_list("sku", "tax_class")) == {"BOOK": "reduced", "LAMP": "standard"}
+    assert dict(ProductVariant.objects.values_list("sku", "tax_class")) == {"BOOK": "zero", "LAMP": None}
+
+
+def test_a_file_without_tax_columns_keeps_the_tax_classes(tmp_path, home):
+    book = make_product("Atlas", sku="BOOK", category=home, tax_class_id="reduced")
+    book.variants.update(tax_class="zero")
+    run_import(tmp_path, HEADER + "BOOK,Atlas,atlas,home,12,3,,0\n")
+    book.refresh_from_db()
+    assert (book.tax_class_id, book.variants.get().tax_class_id) == ("reduced", "zero")
+
+
+def test_a_new_product_without_a_tax_class_is_standard_and_an_unknown_class_is_an_error(tmp_path, home):
+    header = "sku,name,category,price,stock,tax_class\n"
+    run_import(tmp_path, header + "NEW,New,home,5,1,\n")
+    assert Product.objects.get(sku="NEW").tax_class_id == "standard"
+    err = failing_import(tmp_path, header + "ODD,Odd,home,5,1,luxury\n")
+    assert "line 2: unknown tax_class 'luxury' (use one of reduced, standard, zero)" in err

@@ -9,7 +9,7 @@ from django.test import Client
 from accounts.models import User
 from cart.models import Cart, CartLine
 from orders.payments import payment_key, payment_return, payment_start
-from orders.pipeline import STEPS, Checkout, checkout_lines, checkout_place, checkout_quote, checkout_totals
+from orders.pipeline import STEPS, Checkout, checkout_lines, checkout_place, checkout_quote, checkout_totals_for
 from sandbox import provider
 from sandbox.provider import SIGNATURE_HEADER, webhook_sign
 from tests.factories import default_variant, make_product
@@ -56,12 +56,18 @@ def fill_cart(user: User, *items) -> Cart:
     return cart
 
 
-def checkout_for(user: User, shipping: str = "standard", token: str = "") -> Checkout:
+def checkout_for(
+    user: User, shipping: str = "standard", token: str = "", address: dict | None = None, business: dict | None = None
+) -> Checkout:
     """What the review page would submit for the user's cart as it is now."""
     cart = Cart.objects.filter(user=user).first()
     lines = checkout_lines(cart)
-    quote = checkout_quote(lines, checkout_totals(lines, shipping)) if lines else ""
-    return Checkout(user=user, cart=cart, address=dict(ADDRESS), shipping=shipping, quote=quote, token=token)
+    checkout = Checkout(
+        user=user, cart=cart, address=address or dict(ADDRESS), business=business or {}, shipping=shipping, quote=""
+    )
+    checkout.token = token
+    checkout.quote = checkout_quote(lines, checkout_totals_for(checkout, lines)) if lines else ""
+    return checkout
 
 
 def place(user: User, steps=STEPS, **kwargs):

@@ -291,7 +291,8 @@ def test_pay_page_queries(client, shopper, order, django_assert_max_num_queries)
 
 def test_order_page_queries(client, shopper, order, django_assert_max_num_queries):
     client.force_login(shopper)
-    with django_assert_max_num_queries(7 + CHROME):
+    # ... and the tax breakdown (one prefetch however many rates)
+    with django_assert_max_num_queries(8 + CHROME):
         assert client.get(f"/orders/{order.number}/").status_code == 200
 
 
@@ -321,8 +322,8 @@ def test_invoice_page_is_printable(client, shopper, order):
 def test_checkout_review_page_queries(shopper_client, django_assert_num_queries):
     walk_to_review(shopper_client)
     # session, user, the cart, its lines (once: the summary's, not again for the review), the catalog
-    # version, the header badge
-    with django_assert_num_queries(6):
+    # version, the header badge, the tax rates of the shipping country
+    with django_assert_num_queries(7):
         assert shopper_client.get("/checkout/review/").status_code == 200
 
 

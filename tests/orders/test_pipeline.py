@@ -94,12 +94,21 @@ def test_order_numbers_are_unique_and_readable(shopper, product):
     assert first.number[4] == "-"
 
 
-def test_tax_is_added_when_configured(shopper, product, settings):
-    settings.ORDER_TAX_RATE = Decimal("0.2")
+def test_the_fallback_rate_is_added_to_net_prices(shopper, product, settings):
+    settings.ORDER_TAX_RATE = "0.2"  # no rates in the admin for the address's country: the fallback applies
+    settings.SHOP_PRICES_INCLUDE_TAX = False
     fill_cart(shopper, (product, 1))
     order = place(shopper)
     assert order.tax == Decimal("2.98")  # 20 % of 10.00 + 4.90, rounded half up
     assert order.total == Decimal("17.88")
+
+
+def test_the_fallback_rate_is_part_of_gross_prices(shopper, product, settings):
+    settings.ORDER_TAX_RATE = "0.2"
+    fill_cart(shopper, (product, 1))
+    order = place(shopper)
+    assert order.tax == Decimal("2.48")  # 14.90 × 20 / 120 = 2.4833…, rounded half up
+    assert order.total == Decimal("14.90")
 
 
 # --- Each step on its own ----------------------------------------------------------------------------

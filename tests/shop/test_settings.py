@@ -195,7 +195,7 @@ def test_shipping_rates_are_rounded_by_the_one_money_rule():
     ("variable", "value", "message"),
     [
         ("ORDER_TAX_RATE", "abc", "ORDER_TAX_RATE='abc' is not a number"),
-        ("ORDER_TAX_RATE", "20", "ORDER_TAX_RATE=20 is outside 0–1"),
+        ("ORDER_TAX_RATE", "20", "ORDER_TAX_RATE='20' must be a fraction from 0 to 1"),
         ("ORDER_SHIPPING_RATES", "free:Free:-5", "ORDER_SHIPPING_RATES: the price of 'free': '-5' is negative"),
         (
             "ORDER_SHIPPING_RATES",
