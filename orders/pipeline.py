@@ -1,7 +1,8 @@
 """The checkout pipeline: placing an order is a sequence of small named steps in one transaction.
 
-cart not empty → every product active → prices unchanged since the shopper saw them → stock
-available → reserve stock → create order + invoice → queue confirmation mail (sent on commit).
+cart not empty → every product active → prices (and discounts) unchanged since the shopper saw them →
+stock available → reserve stock → redeem the voucher → create order + invoice → record the discounts →
+queue confirmation mail (sent on commit).
 
 Each step takes the Checkout and either fills in part of it or raises a CheckoutError whose message
 names the problem. checkout_place runs them inside one transaction, so a failing step (or a crash)
@@ -21,6 +22,9 @@ from cart.models import Cart, CartLine
 from cart.services import cart_clear
 from catalog.money import money_round
 from catalog.selectors import catalog_version, category_tree
+from discounts.engine import Applied, discounts_for
+from discounts.models import AppliedDiscount, Voucher
+from discounts.services import VoucherRefused, redemption_record, voucher_redeem
 from live import events as live_events
 from notifications.models import Message
 from orders import tasks
@@ -66,6 +70,18 @@ class Totals:
     tax_rate: Decimal
     tax: Decimal
     total: Decimal
+    # Discounts (discounts.engine): goods and shipping, what applied, the voucher that did, per line.
+    discount: Decimal = Decimal("0.00")
+    shipping_discount: Decimal = Decimal("0.00")
+    discounts: tuple[Applied, ...] = ()
+    voucher_code: str = ""
+    voucher: Voucher | None = None
+    line_discounts: dict = field(default_factory=dict)  # {line pk: Decimal}
+    voucher_note: str = ""  # why the cart's voucher gave nothing (a better promotion that does not stack)
+
+    @property
+    def saved(self) -> Decimal:
+        return self.discount + self.shipping_discount
 
 
 @dataclass
@@ -89,19 +105,40 @@ def shipping_rates() -> dict[str, tuple[str, Decimal]]:
     return settings.ORDER_SHIPPING_RATES
 
 
-def checkout_totals(lines: Sequence[CartLine], shipping: str) -> Totals:
-    """Totals at current prices: goods + shipping (+ tax on both when ORDER_TAX_RATE is set)."""
+def checkout_totals(
+    lines: Sequence[CartLine], shipping: str, *, voucher: Voucher | None = None, customer_email: str = ""
+) -> Totals:
+    """Totals at current prices: goods - discounts + shipping - shipping discount (+ tax on the discounted
+    amounts when ORDER_TAX_RATE is set). `voucher` must already have passed its conditions."""
     label, cost = shipping_rates()[shipping]
     subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    found = discounts_for(lines, shipping_cost=cost, voucher=voucher, customer_email=customer_email)
+    discount, shipping_discount = found.goods, found.shipping_discount
     rate = settings.ORDER_TAX_RATE
-    tax = money_round((subtotal + cost) * rate)
-    return Totals(subtotal, shipping, label, cost, rate, tax, subtotal + cost + tax)
+    tax = money_round((subtotal - discount + cost - shipping_discount) * rate)
+    return Totals(
+        subtotal,
+        shipping,
+        label,
+        cost,
+        rate,
+        tax,
+        subtotal - discount + cost - shipping_discount + tax,
+        discount=discount,
+        shipping_discount=shipping_discount,
+        discounts=tuple(found.applied),
+        voucher_code=found.voucher.code if found.voucher else "",
+        voucher=found.voucher,
+        line_discounts=found.lines,
+        voucher_note=found.voucher_note,
+    )
 
 
 def checkout_quote(lines: Sequence[CartLine], totals: Totals) -> str:
-    """A fingerprint of what the review page showed: variants, quantities, prices, shipping, total."""
+    """A fingerprint of what the review page showed: variants, quantities, prices, discounts, shipping, total."""
     parts = [f"{line.variant_id}:{line.quantity}:{line.unit_price}" for line in lines]
     parts += [totals.shipping_method, str(totals.shipping_cost), str(totals.tax), str(totals.total)]
+    parts += [totals.voucher_code, str(totals.discount), str(totals.shipping_discount)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -143,7 +180,10 @@ def step_products_active(checkout: Checkout) -> None:
 def step_prices_unchanged(checkout: Checkout) -> None:
     if checkout.shipping not in shipping_rates():
         raise CheckoutError("Choose a shipping method.")
-    checkout.totals = checkout_totals(checkout.lines, checkout.shipping)
+    voucher = checkout.cart.voucher if checkout.cart.voucher_id else None
+    checkout.totals = checkout_totals(
+        checkout.lines, checkout.shipping, voucher=voucher, customer_email=checkout_email(checkout)
+    )
     if checkout_quote(checkout.lines, checkout.totals) != checkout.quote:
         raise PricesChanged(
             f"Your cart or its prices changed since you reviewed it. The total is now "
@@ -170,9 +210,24 @@ def step_reserve_stock(checkout: Checkout) -> None:
     stock_reserve((line.variant_id, line.quantity) for line in checkout.lines)
 
 
+def checkout_email(checkout: Checkout) -> str:
+    return checkout.user.email if checkout.user is not None else checkout.email
+
+
+def step_redeem_voucher(checkout: Checkout) -> None:
+    """Use the voucher up once, under its row lock; a code used up meanwhile refuses the order."""
+    voucher = checkout.totals.voucher
+    if voucher is None:
+        return
+    try:
+        voucher_redeem(voucher.pk, email=checkout_email(checkout), subtotal=checkout.totals.subtotal)
+    except VoucherRefused as exc:
+        raise CheckoutError(f"The code {voucher.code} cannot be used: {exc} Remove it to place the order.") from exc
+
+
 def step_create_order(checkout: Checkout) -> None:
     totals, address, now = checkout.totals, checkout.address, timezone.now()
-    email = checkout.user.email if checkout.user is not None else checkout.email
+    email = checkout_email(checkout)
     if not email:
         raise CheckoutError("Enter your e-mail address to check out as a guest.")
     fields = dict(
@@ -186,6 +241,9 @@ def step_create_order(checkout: Checkout) -> None:
         tax_rate=totals.tax_rate,
         tax=totals.tax,
         total=totals.total,
+        discount=totals.discount,
+        shipping_discount=totals.shipping_discount,
+        voucher_code=totals.voucher_code,
         checkout_token=checkout.token or None,
         analytics_visitor=checkout.analytics_visitor,
         reserved_until=now + settings.ORDER_RESERVATION_TTL,
@@ -211,6 +269,7 @@ def step_create_order(checkout: Checkout) -> None:
             unit_price=line.unit_price,
             quantity=line.quantity,
             line_total=line.unit_price * line.quantity,
+            discount=totals.line_discounts.get(line.pk, Decimal("0.00")),
         )
         for line in checkout.lines
     )
@@ -227,6 +286,19 @@ def step_create_order(checkout: Checkout) -> None:
     checkout.order = order
 
 
+def step_record_discounts(checkout: Checkout) -> None:
+    """What the order saved, per promotion and voucher, and the voucher's redemption; the cart forgets the code."""
+    totals, order = checkout.totals, checkout.order
+    AppliedDiscount.objects.bulk_create(
+        AppliedDiscount(order=order, promotion=a.promotion, voucher=a.voucher, label=a.label, amount=a.amount)
+        for a in totals.discounts
+    )
+    if totals.voucher is not None:
+        amount = sum((a.amount for a in totals.discounts if a.voucher is not None), Decimal("0.00"))
+        redemption_record(voucher=totals.voucher, order=order, email=order.email, amount=amount)
+        Cart.objects.filter(pk=checkout.cart.pk).update(voucher=None)
+
+
 def step_queue_confirmation(checkout: Checkout) -> None:
     order = checkout.order
     order_mail(
@@ -236,6 +308,8 @@ def step_queue_confirmation(checkout: Checkout) -> None:
             {"name": line.full_name, "quantity": line.quantity, "total": line.line_total} for line in order.lines.all()
         ],
         total=order.total,
+        discount=order.discount + order.shipping_discount,
+        voucher_code=order.voucher_code,
     )
     # The reservation's end: the task cancels the order then unless it is paid.
     run_after, order_id = order.reserved_until, order.pk
@@ -249,7 +323,9 @@ STEPS: tuple[Step, ...] = (
     step_prices_unchanged,
     step_stock_available,
     step_reserve_stock,
+    step_redeem_voucher,
     step_create_order,
+    step_record_discounts,
     step_queue_confirmation,
 )
 

@@ -60,7 +60,8 @@ def checkout_for(user: User, shipping: str = "standard", token: str = "") -> Che
     """What the review page would submit for the user's cart as it is now."""
     cart = Cart.objects.filter(user=user).first()
     lines = checkout_lines(cart)
-    quote = checkout_quote(lines, checkout_totals(lines, shipping)) if lines else ""
+    voucher = cart.voucher if cart is not None else None
+    quote = checkout_quote(lines, checkout_totals(lines, shipping, voucher=voucher)) if lines else ""
     return Checkout(user=user, cart=cart, address=dict(ADDRESS), shipping=shipping, quote=quote, token=token)
 
 
