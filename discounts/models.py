@@ -60,7 +60,11 @@ class Voucher(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(Upper("code"), name="discounts_voucher_code_unique_ci"),
+            models.UniqueConstraint(
+                Upper("code"),
+                name="discounts_voucher_code_unique_ci",
+                violation_error_message="A voucher with this code exists already (upper and lower case are the same).",
+            ),
             models.CheckConstraint(
                 condition=Q(usage_limit__isnull=True) | Q(times_used__lte=F("usage_limit")),
                 name="discounts_voucher_within_limit",
