@@ -93,7 +93,10 @@ def invoice_create(request: HttpRequest, body: InvoiceIn):
     lines = checkout_lines(cart)
     if body.shipping not in shipping_rates():
         raise ApiProblem(422, f"shipping must be one of {', '.join(shipping_rates())}.")
-    quote = body.quote or (checkout_quote(lines, checkout_totals(lines, body.shipping)) if lines else "")
+    voucher = cart.voucher if cart is not None else None  # a code the shopper entered on the site
+    quote = body.quote or (
+        checkout_quote(lines, checkout_totals(lines, body.shipping, voucher=voucher)) if lines else ""
+    )
     checkout = Checkout(user=user, cart=cart, address=_address(request, body), shipping=body.shipping, quote=quote)
     order = checkout_place(checkout)
     # As the site's checkout does once the order is placed (the usage statistics' funnel).
