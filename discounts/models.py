@@ -70,7 +70,9 @@ class Voucher(models.Model):
                 name="discounts_voucher_within_limit",
             ),
             models.CheckConstraint(
-                condition=~Q(kind="percentage") | Q(value__lte=100), name="discounts_voucher_percent_at_most_100"
+                condition=~Q(kind="percentage") | Q(value__lte=100),
+                name="discounts_voucher_percent_at_most_100",
+                violation_error_message="A percentage is at most 100.",
             ),
         ]
 
@@ -166,12 +168,15 @@ class Promotion(models.Model):
         ordering = ["-priority", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=~Q(kind="category_percent") | Q(category__isnull=False), name="discounts_promotion_category"
+                condition=~Q(kind="category_percent") | Q(category__isnull=False),
+                name="discounts_promotion_category",
+                violation_error_message="A percentage off a category needs the category.",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="buy_n_pay_m")
                 | Q(product__isnull=False, buy_quantity__gt=F("pay_quantity"), pay_quantity__gte=0),
                 name="discounts_promotion_buy_n_pay_m",
+                violation_error_message="“Buy N, pay for M” needs the product, and N larger than M.",
             ),
         ]
 

@@ -93,11 +93,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='promotion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'category_percent'), _negated=True), ('category__isnull', False), _connector='OR'), name='discounts_promotion_category'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'category_percent'), _negated=True), ('category__isnull', False), _connector='OR'), name='discounts_promotion_category', violation_error_message='A percentage off a category needs the category.'),
         ),
         migrations.AddConstraint(
             model_name='promotion',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'buy_n_pay_m'), _negated=True), models.Q(('buy_quantity__gt', models.F('pay_quantity')), ('pay_quantity__gte', 0), ('product__isnull', False)), _connector='OR'), name='discounts_promotion_buy_n_pay_m'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'buy_n_pay_m'), _negated=True), models.Q(('buy_quantity__gt', models.F('pay_quantity')), ('pay_quantity__gte', 0), ('product__isnull', False)), _connector='OR'), name='discounts_promotion_buy_n_pay_m', violation_error_message='“Buy N, pay for M” needs the product, and N larger than M.'),
         ),
         migrations.AddConstraint(
             model_name='voucher',
@@ -109,7 +109,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='voucher',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'percentage'), _negated=True), ('value__lte', 100), _connector='OR'), name='discounts_voucher_percent_at_most_100'),
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'percentage'), _negated=True), ('value__lte', 100), _connector='OR'), name='discounts_voucher_percent_at_most_100', violation_error_message='A percentage is at most 100.'),
         ),
         migrations.AddIndex(
             model_name='redemption',

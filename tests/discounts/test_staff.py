@@ -130,3 +130,15 @@ def test_the_report_page_shows_the_new_totals(client, ordered, settings):
     page = client.get("/staff/analytics/?days=7").text
     assert 'data-total="discounts"' in page
     assert "Revenue net of discounts and tax" in page
+
+
+def test_the_admin_refuses_a_percentage_over_100_and_an_incomplete_promotion(admin_client):
+    data = {"code": "HUGE", "kind": "percentage", "value": "150", "minimum_order": "0", "is_active": "on"}
+    data.update({"redemptions-TOTAL_FORMS": 0, "redemptions-INITIAL_FORMS": 0})
+    answer = admin_client.post("/admin/discounts/voucher/add/", data)
+    assert "A percentage is at most 100." in answer.text
+    promotion = {"name": "Half off", "kind": "category_percent", "percent": "50", "threshold": "0", "priority": "0"}
+    answer = admin_client.post("/admin/discounts/promotion/add/", promotion)
+    assert "A percentage off a category needs the category." in answer.text
+    assert not Voucher.objects.exists()
+    assert not Promotion.objects.exists()
