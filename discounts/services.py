@@ -144,6 +144,19 @@ def redemption_record(*, voucher: Voucher, order, email: str, amount: Decimal) -
     return Redemption.objects.create(voucher=voucher, order=order, email=email.strip().lower(), amount=amount)
 
 
+def redemption_release(*, order) -> bool:
+    """A cancelled order gives its voucher use back, once (its Redemption row goes with it).
+
+    In the caller's transaction, after the order's variants: the voucher is the last lock taken.
+    """
+    redemption = Redemption.objects.select_for_update().filter(order=order).first()
+    if redemption is None:
+        return False
+    Voucher.objects.filter(pk=redemption.voucher_id, times_used__gt=0).update(times_used=F("times_used") - 1)
+    redemption.delete()
+    return True
+
+
 # --- Bulk codes ---------------------------------------------------------------------------------------
 
 

@@ -167,3 +167,23 @@ def test_bulk_codes_are_unique_single_use_and_unambiguous():
     assert all(code.startswith("XMAS-") for code in codes)
     assert not set("".join(c.removeprefix("XMAS-") for c in codes)) & set("01OIL")
     assert all(v.usage_limit == 1 for v in made)
+
+
+def test_a_cancelled_order_gives_its_voucher_use_back_once(boot):
+    from orders.services import order_cancel
+    from tests.orders.conftest import make_shopper, place
+
+    voucher = make_voucher("ONCE", usage_limit=1)
+    shopper = make_shopper()
+    cart = cart_with((boot, 1), user=shopper)
+    apply(cart, "ONCE", email=shopper.email)
+    order = place(shopper)
+    voucher.refresh_from_db()
+    assert voucher.times_used == 1
+    order_cancel(order=order, actor="test", reason="changed my mind")
+    voucher.refresh_from_db()
+    assert voucher.times_used == 0
+    assert not Redemption.objects.exists()
+    order.refresh_from_db()
+    assert order.voucher_code == "ONCE"  # the order still says what it was placed with
+    assert apply(cart_with((boot, 1)), "ONCE").code == "ONCE"
