@@ -79,10 +79,6 @@ class Voucher(models.Model):
     def __str__(self) -> str:
         return self.code
 
-    @property
-    def has_scope(self) -> bool:
-        return bool(self.scope_ids()[0] or self.scope_ids()[1])
-
     def scope_ids(self) -> tuple[frozenset[int], frozenset[int]]:
         """(category ids, product ids) of the scope, read once per instance in one query."""
         cached = getattr(self, "_scope", None)
@@ -105,10 +101,6 @@ class Voucher(models.Model):
     def scope_set_empty(self) -> None:
         """The caller knows the voucher covers the whole order (see cart.services.cart_get)."""
         self._scope = (frozenset(), frozenset())
-
-    @property
-    def uses_left(self) -> int | None:
-        return None if self.usage_limit is None else max(self.usage_limit - self.times_used, 0)
 
 
 class Redemption(models.Model):
