@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from django.db.models import Sum
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from analytics.models import DailyMetric, DailyProduct, DailySearch, Event, EventName
 from analytics.services import day_bounds
 from catalog.models import Product
+from orders.models import Order
 
 EARLIEST = date(2000, 1, 1)
 MAX_DAYS = 731  # two years
@@ -160,7 +162,8 @@ def _percent(part: int, whole: int) -> float | None:
 
 
 def report_get(*, period: Period, limit: int = 10) -> Report:
-    """Totals (with the previous period), daily series, funnel, top products and searches: five queries."""
+    """Totals (with the previous period), daily series, funnel, top products and searches, the orders'
+    discounts and net revenue: six queries."""
     rows = DailyMetric.objects.filter(day__range=(period.previous_start, period.end)).values_list(
         "day", "metric", "events", "actors", "amount"
     )
@@ -197,6 +200,7 @@ def report_get(*, period: Period, limit: int = 10) -> Report:
         first = actors if first is None else first
         funnel.append(FunnelStep(label, actors, _percent(actors, first), _percent(actors, before)))
         before = actors
+    totals += _order_totals(period)
     return Report(
         period=period,
         totals=totals,
@@ -206,6 +210,34 @@ def report_get(*, period: Period, limit: int = 10) -> Report:
         top_searches=_top_searches(period, limit),
         zero_searches=_zero_searches(period, limit),
     )
+
+
+# From the orders themselves (not the usage events, which a shopper may opt out of): orders placed in the
+# period and not cancelled. Net revenue is what the shopper pays, less tax: discounts are already off.
+ORDER_TOTALS = [
+    ("discounts", "Discounts given", "discounts"),
+    ("tax", "Tax collected", "tax"),
+    ("net_revenue", "Revenue net of discounts and tax", "net"),
+]
+
+
+def _order_totals(period: Period) -> list[Total]:
+    """One aggregate over the orders of this and the previous period."""
+
+    def window(start: date, end: date) -> Q:
+        return Q(created_at__date__gte=start, created_at__date__lte=end)
+
+    zero = Value(Decimal("0.00"), output_field=DecimalField(max_digits=12, decimal_places=2))
+    sums = {}
+    for name, q in (
+        ("now", window(period.start, period.end)),
+        ("before", window(period.previous_start, period.previous_end)),
+    ):
+        sums[f"discounts_{name}"] = Coalesce(Sum(F("discount") + F("shipping_discount"), filter=q), zero)
+        sums[f"tax_{name}"] = Coalesce(Sum("tax", filter=q), zero)
+        sums[f"net_{name}"] = Coalesce(Sum(F("total") - F("tax"), filter=q), zero)
+    row = Order.objects.exclude(status=Order.Status.CANCELLED).aggregate(**sums)
+    return [Total(key, label, row[f"{field}_now"], row[f"{field}_before"], True) for key, label, field in ORDER_TOTALS]
 
 
 def _top_products(period: Period, limit: int) -> list[dict]:

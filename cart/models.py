@@ -23,6 +23,10 @@ class Cart(models.Model):
     removed_price_seen = models.DecimalField(
         max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, null=True, blank=True, editable=False
     )
+    # The voucher code the shopper entered; discounts.services checks it again on every cart and review view.
+    voucher = models.ForeignKey(
+        "discounts.Voucher", null=True, blank=True, related_name="+", on_delete=models.SET_NULL, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
 

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Prefetch
+from django.db.models import Exists, OuterRef, Prefetch
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -21,6 +21,7 @@ from cart.models import Cart, CartLine
 from catalog.models import Product, ProductImage, ProductVariant
 from catalog.money import format_money
 from catalog.selectors import catalog_version, category_tree
+from discounts.models import Voucher
 from live import events as live_events
 
 CART_COOKIE = "shop_cart"
@@ -81,6 +82,7 @@ class CartSummary:
     count: int  # units, the sum of the quantities
     problems: dict[int, list[Problem]] = field(default_factory=dict)  # by line id; empty lists left out
     checkout_blocked: bool = True  # an empty cart, or a line with a blocking problem
+    category_tree: object = None  # the catalog's categories as read for the problems (None for an empty cart)
 
     @property
     def rows(self) -> list[tuple[CartLine, list[Problem]]]:
@@ -88,6 +90,20 @@ class CartSummary:
 
 
 # --- Which cart ----------------------------------------------------------------------------------
+
+
+def voucher_scope_annotate(carts):
+    """Whether the cart's voucher has a scope (categories or products), in the cart's own query."""
+    scoped = Voucher.categories.through.objects.filter(voucher_id=OuterRef("voucher_id"))
+    scoped_products = Voucher.products.through.objects.filter(voucher_id=OuterRef("voucher_id"))
+    return carts.annotate(voucher_scoped=Exists(scoped) | Exists(scoped_products))
+
+
+def voucher_scope_known(cart: Cart | None) -> Cart | None:
+    """A whole-order voucher then needs no query for its (empty) scope."""
+    if cart is not None and cart.voucher_id and not getattr(cart, "voucher_scoped", True):
+        cart.voucher.scope_set_empty()
+    return cart
 
 
 def cart_cookie_token(request: HttpRequest) -> str | None:
@@ -104,19 +120,19 @@ def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
     matches no cart is never adopted: a new cart gets a new random token.
     """
     user = getattr(request, "user", None)
-    carts = Cart.objects.select_related("removed_variant__product")
+    carts = voucher_scope_annotate(Cart.objects.select_related("removed_variant__product", "voucher"))
     if user is not None and user.is_authenticated:
         cart = carts.filter(user=user).first()
         if cart is None and create:
             cart, _ = Cart.objects.get_or_create(user=user)
-        return cart
+        return voucher_scope_known(cart)
     token = cart_cookie_token(request)
     cart = carts.filter(token=token).first() if token else None
     if cart is None and create:
         cart = Cart.objects.create(token=secrets.token_urlsafe(32))
     if cart is not None and create:
         request.cart_cookie = cart.token
-    return cart
+    return voucher_scope_known(cart)
 
 
 def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
@@ -178,7 +194,8 @@ def cart_summary(cart: Cart | None, *, images: bool = False) -> CartSummary:
     Queries: the lines (+ images), and the catalog version (+ the categories when the catalog cache is cold).
     """
     lines = cart_lines(cart, images=images)
-    shown = _shown_category_ids() if lines else set()
+    tree = category_tree(catalog_version()) if lines else None
+    shown = set(tree.visible_ids()) if tree is not None else set()
     problems = {line.pk: found for line in lines if (found := line_problems(line, shown_categories=shown))}
     blocked = not lines or any(p.blocks_checkout for found in problems.values() for p in found)
     return CartSummary(
@@ -188,6 +205,7 @@ def cart_summary(cart: Cart | None, *, images: bool = False) -> CartSummary:
         count=sum(line.quantity for line in lines),
         problems=problems,
         checkout_blocked=blocked,
+        category_tree=tree,
     )
 
 

@@ -13,4 +13,6 @@ urlpatterns = [
     path("lines/<int:line_id>/accept-price/", views.line_accept_price, name="line-accept-price"),
     path("undo/", views.line_restore, name="undo"),
     path("clear/", views.cart_clear, name="clear"),
+    path("voucher/", views.voucher_add, name="voucher-add"),
+    path("voucher/remove/", views.voucher_delete, name="voucher-remove"),
 ]

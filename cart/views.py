@@ -5,6 +5,7 @@ header badge listens to; without JavaScript the same forms post and redirect. Ad
 recorded for the usage statistics (analytics) once the service has committed; recording costs no query.
 """
 
+from decimal import Decimal
 from functools import wraps
 
 from django.contrib import messages
@@ -17,11 +18,15 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
 
+from accounts.net import client_ip
 from analytics.models import EventName
 from analytics.services import event_record
 from cart import selectors, services
 from cart.forms import AddToCartForm, QuantityForm
 from catalog.models import Product
+from discounts.engine import discounts_for
+from discounts.forms import VoucherForm
+from discounts.services import VoucherRefused, cart_voucher_check, voucher_apply, voucher_remove
 
 CHANGED_EVENT = "cart-changed"
 
@@ -33,9 +38,34 @@ def _fragment_or_page(request: HttpRequest, template: str, fragment: str, contex
     return response
 
 
+def _cart_context(request: HttpRequest, cart, notices: list[Message] | None = None, voucher_form=None) -> dict:
+    """The cart, its summary and savings: a voucher the cart no longer qualifies for is removed, saying so."""
+    summary = services.cart_summary(cart, images=True)
+    notices = list(notices or [])
+    if removed := cart_voucher_check(cart, subtotal=summary.subtotal):
+        notices.append(Message(messages.WARNING, removed))
+    found = discounts_for(
+        summary.lines,
+        shipping_cost=Decimal("0.00"),
+        voucher=cart.voucher if cart else None,
+        tree=summary.category_tree,
+    )
+    return {
+        "cart": cart,
+        "summary": summary,
+        "notices": notices,
+        "applied": found.applied,
+        "saved": found.total,
+        "total": summary.subtotal - found.goods,
+        "voucher": found.voucher or (cart.voucher if cart else None),
+        "voucher_note": found.voucher_note,
+        "voucher_form": voucher_form or VoucherForm.for_page(request),
+        "voucher_next": "cart",
+    }
+
+
 def _cart_page(request: HttpRequest, cart, notices: list[Message] | None = None) -> HttpResponse:
-    context = {"cart": cart, "summary": services.cart_summary(cart, images=True), "notices": notices or []}
-    return _fragment_or_page(request, "cart/cart.html", "cart", context)
+    return _fragment_or_page(request, "cart/cart.html", "cart", _cart_context(request, cart, notices))
 
 
 def _changed(request: HttpRequest, cart, notice: str = "", level: int = messages.SUCCESS) -> HttpResponse:
@@ -132,6 +162,60 @@ def cart_clear(request: HttpRequest, cart) -> HttpResponse:
     for line in services.cart_clear(cart):  # one removal per line, as if each were removed on its own
         _record(request, EventName.CART_REMOVE, line.product_id, line.quantity, variant_id=line.variant_id)
     return _changed(request, cart, "Your cart is empty.", messages.INFO)
+
+
+# --- Voucher codes (the cart page and the checkout's review step) ------------------------------------
+
+
+def _shopper_email(request: HttpRequest) -> str:
+    """Who the per-customer limit counts: the member, or the guest who started the checkout."""
+    if request.user.is_authenticated:
+        return request.user.email
+    return request.session.get("checkout", {}).get("guest_email", "")
+
+
+def _after_voucher(request: HttpRequest, cart, where: str, notice: str = "", form=None) -> HttpResponse:
+    """htmx on the cart: the totals box again; otherwise (and at review) back to the page it came from,
+    which shows a refusal on the field."""
+    if request.htmx and where == "cart":
+        context = _cart_context(request, cart, voucher_form=form)
+        context["voucher_notice"] = notice
+        response = render(request, "cart/cart.html#totals", context)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    if form is not None and form.errors:
+        VoucherForm.flash(request, form.data.get("code", ""), form.errors["code"][0])
+    elif notice:
+        messages.success(request, notice)
+    return redirect("orders:checkout-review" if where == "review" else "cart:detail")
+
+
+@cart_change
+def voucher_add(request: HttpRequest, cart) -> HttpResponse:
+    form = VoucherForm(request.POST)
+    where = request.POST.get("next") if request.POST.get("next") in ("cart", "review") else "cart"
+    if form.is_valid():
+        subtotal = services.cart_summary(cart).subtotal
+        try:
+            voucher = voucher_apply(
+                cart,
+                form.cleaned_data["code"],
+                subtotal=subtotal,
+                email=_shopper_email(request),
+                ip=client_ip(request),
+            )
+        except VoucherRefused as exc:
+            form.add_error("code", str(exc))
+        else:
+            return _after_voucher(request, cart, where, f"Code {voucher.code} applied.")
+    return _after_voucher(request, cart, where, form=form)
+
+
+@cart_change
+def voucher_delete(request: HttpRequest, cart) -> HttpResponse:
+    where = "review" if request.POST.get("next") == "review" else "cart"
+    voucher_remove(cart)
+    return _after_voucher(request, cart, where, "The code was removed.")
 
 
 # --- Add to cart (product list and detail pages) -------------------------------------------------

@@ -1,6 +1,5 @@
 """System checks for payments and money: a misconfigured gateway or price fails `manage.py check`, never a click."""
 
-
 from django.apps import apps
 from django.conf import settings
 from django.core.checks import Error, register

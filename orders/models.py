@@ -41,6 +41,10 @@ class Order(models.Model):
     tax_rate = models.DecimalField(max_digits=5, decimal_places=4, default=0)
     tax = _money(default=0)
     total = _money()
+    # Discounts: goods (the sum of the lines' discounts) and shipping; the voucher code as typed at the time.
+    discount = _money(default=0)
+    shipping_discount = _money(default=0)
+    voucher_code = models.CharField(max_length=32, blank=True, default="")
     # The shipping address as it was when the order was placed.
     ship_name = models.CharField("name", max_length=150)
     ship_line1 = models.CharField("address line 1", max_length=200)
@@ -134,6 +138,7 @@ class OrderLine(models.Model):
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     line_total = _money()
     tax_rate = models.DecimalField("tax rate (%)", max_digits=5, decimal_places=2, default=0)
+    discount = _money(default=0, help_text="Promotions and voucher on this line; line_total is before it.")
 
     class Meta:
         ordering = ["id"]

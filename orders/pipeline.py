@@ -1,7 +1,8 @@
 """The checkout pipeline: placing an order is a sequence of small named steps in one transaction.
 
-cart not empty → every product active → prices unchanged since the shopper saw them → stock
-available → reserve stock → create order + invoice → queue confirmation mail (sent on commit).
+cart not empty → every product active → prices (and discounts) unchanged since the shopper saw them →
+stock available → reserve stock → redeem the voucher → create order + invoice → record the discounts →
+queue confirmation mail (sent on commit).
 
 Each step takes the Checkout and either fills in part of it or raises a CheckoutError whose message
 names the problem. checkout_place runs them inside one transaction, so a failing step (or a crash)
@@ -21,6 +22,9 @@ from cart.models import Cart, CartLine
 from cart.services import cart_clear
 from catalog.money import format_money
 from catalog.selectors import catalog_version, category_tree
+from discounts.engine import Applied, discounts_for
+from discounts.models import AppliedDiscount, Voucher
+from discounts.services import VoucherRefused, redemption_record, voucher_redeem
 from live import events as live_events
 from notifications.models import Message
 from orders import tasks
@@ -72,6 +76,18 @@ class Totals:
     prices_include_tax: bool = True
     reverse_charge: bool = False
     reverse_charge_deduction: Decimal = Decimal("0.00")  # gross prices' VAT not charged under reverse charge
+    # Discounts (discounts.engine): goods and shipping, what applied, the voucher that did, per line.
+    discount: Decimal = Decimal("0.00")
+    shipping_discount: Decimal = Decimal("0.00")
+    discounts: tuple[Applied, ...] = ()
+    voucher_code: str = ""
+    voucher: Voucher | None = None
+    line_discounts: dict = field(default_factory=dict)  # {line pk: Decimal}
+    voucher_note: str = ""  # why the cart's voucher gave nothing (a better promotion that does not stack)
+
+    @property
+    def saved(self) -> Decimal:
+        return self.discount + self.shipping_discount
 
 
 @dataclass
@@ -97,16 +113,30 @@ def shipping_rates() -> dict[str, tuple[str, Decimal]]:
 
 
 def checkout_totals(
-    lines: Sequence[CartLine], shipping: str, *, country: str = "", region: str = "", vat_number: str = ""
+    lines: Sequence[CartLine],
+    shipping: str,
+    *,
+    country: str = "",
+    region: str = "",
+    vat_number: str = "",
+    voucher: Voucher | None = None,
+    customer_email: str = "",
 ) -> Totals:
-    """Totals at current prices: goods + shipping, with the tax of the shipping country (pricing.tax).
+    """Totals at current prices: goods - discounts + shipping - shipping discount, with the tax of the
+    shipping country (pricing.tax) on the discounted amounts.
 
-    Prices include tax (SHOP_PRICES_INCLUDE_TAX): the total is goods + shipping, the tax part of it.
-    Otherwise the tax is added. EU reverse charge (a valid `vat_number`) charges no VAT."""
+    Prices include tax (SHOP_PRICES_INCLUDE_TAX): the total is the discounted goods + shipping, the tax part
+    of it. Otherwise the tax is added. EU reverse charge (a valid `vat_number`) charges no VAT. `voucher`
+    must already have passed its conditions (discounts.services)."""
     label, cost = shipping_rates()[shipping]
-    amounts = [(line.variant.tax_class_code_with(line.product), line.unit_price * line.quantity) for line in lines]
-    subtotal = sum((amount for _, amount in amounts), Decimal("0.00"))
-    result = tax_compute(amounts, cost, country=country, region=region, vat_number=vat_number)
+    subtotal = sum((line.unit_price * line.quantity for line in lines), Decimal("0.00"))
+    found = discounts_for(lines, shipping_cost=cost, voucher=voucher, customer_email=customer_email)
+    discount, shipping_discount = found.goods, found.shipping_discount
+    amounts = [
+        (line.variant.tax_class_code_with(line.product), line.unit_price * line.quantity - found.lines.get(line.pk, 0))
+        for line in lines
+    ]
+    result = tax_compute(amounts, cost - shipping_discount, country=country, region=region, vat_number=vat_number)
     return Totals(
         subtotal,
         shipping,
@@ -120,24 +150,35 @@ def checkout_totals(
         prices_include_tax=result.prices_include_tax,
         reverse_charge=result.reverse_charge,
         reverse_charge_deduction=result.not_charged,
+        discount=discount,
+        shipping_discount=shipping_discount,
+        discounts=tuple(found.applied),
+        voucher_code=found.voucher.code if found.voucher else "",
+        voucher=found.voucher,
+        line_discounts=found.lines,
+        voucher_note=found.voucher_note,
     )
 
 
 def checkout_totals_for(checkout: "Checkout", lines: Sequence[CartLine]) -> Totals:
-    """The totals of a checkout's lines for its shipping address and business buyer."""
+    """The totals of a checkout's lines for its shipping address, business buyer and the cart's voucher."""
+    cart = checkout.cart
     return checkout_totals(
         lines,
         checkout.shipping,
         country=checkout.address.get("country", ""),
         vat_number=checkout.business.get("vat_number", ""),
+        voucher=cart.voucher if cart is not None and cart.voucher_id else None,
+        customer_email=checkout_email(checkout),
     )
 
 
 def checkout_quote(lines: Sequence[CartLine], totals: Totals) -> str:
-    """A fingerprint of what the review page showed: variants, quantities, prices, shipping, tax, total."""
+    """A fingerprint of what the review page showed: variants, quantities, prices, discounts, shipping, tax, total."""
     parts = [f"{line.variant_id}:{line.quantity}:{line.unit_price}" for line in lines]
     parts += [totals.shipping_method, str(totals.shipping_cost), str(totals.tax), str(totals.total)]
     parts += [f"{line.rate}:{line.tax}" for line in totals.tax_lines] + [str(totals.reverse_charge)]
+    parts += [totals.voucher_code, str(totals.discount), str(totals.shipping_discount)]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:32]
 
 
@@ -206,9 +247,24 @@ def step_reserve_stock(checkout: Checkout) -> None:
     stock_reserve((line.variant_id, line.quantity) for line in checkout.lines)
 
 
+def checkout_email(checkout: Checkout) -> str:
+    return checkout.user.email if checkout.user is not None else checkout.email
+
+
+def step_redeem_voucher(checkout: Checkout) -> None:
+    """Use the voucher up once, under its row lock; a code used up meanwhile refuses the order."""
+    voucher = checkout.totals.voucher
+    if voucher is None:
+        return
+    try:
+        voucher_redeem(voucher.pk, email=checkout_email(checkout), subtotal=checkout.totals.subtotal)
+    except VoucherRefused as exc:
+        raise CheckoutError(f"The code {voucher.code} cannot be used: {exc} Remove it to place the order.") from exc
+
+
 def step_create_order(checkout: Checkout) -> None:
     totals, address, now = checkout.totals, checkout.address, timezone.now()
-    email = checkout.user.email if checkout.user is not None else checkout.email
+    email = checkout_email(checkout)
     if not email:
         raise CheckoutError("Enter your e-mail address to check out as a guest.")
     fields = dict(
@@ -227,6 +283,9 @@ def step_create_order(checkout: Checkout) -> None:
         reverse_charge_deduction=totals.reverse_charge_deduction,
         buyer_company=checkout.business.get("company", ""),
         buyer_vat_number=checkout.business.get("vat_number", ""),
+        discount=totals.discount,
+        shipping_discount=totals.shipping_discount,
+        voucher_code=totals.voucher_code,
         checkout_token=checkout.token or None,
         analytics_visitor=checkout.analytics_visitor,
         reserved_until=now + settings.ORDER_RESERVATION_TTL,
@@ -253,6 +312,7 @@ def step_create_order(checkout: Checkout) -> None:
             quantity=line.quantity,
             line_total=line.unit_price * line.quantity,
             tax_rate=rate,
+            discount=totals.line_discounts.get(line.pk, Decimal("0.00")),
         )
         for line, rate in zip(checkout.lines, totals.line_tax_rates, strict=True)
     )
@@ -272,6 +332,19 @@ def step_create_order(checkout: Checkout) -> None:
     checkout.order = order
 
 
+def step_record_discounts(checkout: Checkout) -> None:
+    """What the order saved, per promotion and voucher, and the voucher's redemption; the cart forgets the code."""
+    totals, order = checkout.totals, checkout.order
+    AppliedDiscount.objects.bulk_create(
+        AppliedDiscount(order=order, promotion=a.promotion, voucher=a.voucher, label=a.label, amount=a.amount)
+        for a in totals.discounts
+    )
+    if totals.voucher is not None:
+        amount = sum((a.amount for a in totals.discounts if a.voucher is not None), Decimal("0.00"))
+        redemption_record(voucher=totals.voucher, order=order, email=order.email, amount=amount)
+        Cart.objects.filter(pk=checkout.cart.pk).update(voucher=None)
+
+
 def step_queue_confirmation(checkout: Checkout) -> None:
     order = checkout.order
     order_mail(
@@ -286,6 +359,8 @@ def step_queue_confirmation(checkout: Checkout) -> None:
         ],
         prices_include_tax=order.prices_include_tax,
         reverse_charge_note=REVERSE_CHARGE_NOTE if order.reverse_charge else "",
+        discount=order.discount + order.shipping_discount,
+        voucher_code=order.voucher_code,
     )
     # The reservation's end: the task cancels the order then unless it is paid.
     run_after, order_id = order.reserved_until, order.pk
@@ -299,7 +374,9 @@ STEPS: tuple[Step, ...] = (
     step_prices_unchanged,
     step_stock_available,
     step_reserve_stock,
+    step_redeem_voucher,
     step_create_order,
+    step_record_discounts,
     step_queue_confirmation,
 )
 

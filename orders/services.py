@@ -1,7 +1,7 @@
 """Writes for orders: status transitions, stock reservation, invoice numbers, cancel and ship.
 
-Locks: placing an order takes variants (by id) → invoice counter; cancel, refund and settle take
-invoice → order → variants (by id); a refund's credit note takes the credit-note counter last. No
+Locks: placing an order takes variants (by id) → voucher → invoice counter; cancel, refund and settle take
+invoice → order → variants (by id) (→ voucher, on cancel); a refund's credit note takes the credit-note counter last. No
 deadlock: placement's invoice and order are new rows nobody else can hold, and variants are always
 locked in id order. Paying and expiry are in orders/payments.py, refunds in orders/refunds.py, the
 checkout pipeline in orders/pipeline.py; none of them is imported here.
@@ -18,6 +18,7 @@ from django.db.models.functions import Now
 
 from api import webhooks
 from catalog.models import ProductVariant
+from discounts.services import redemption_release
 from live import events as live_events
 from notifications.models import Message
 from notifications.services import mail_enqueue
@@ -158,6 +159,7 @@ def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
             raise OrderError(f"Order {order.number} has a payment in progress; try again in a minute.")
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, note=reason)
         stock_release(order=order)
+        redemption_release(order=order)  # a single-use code used on an abandoned order can be used again
         Invoice.objects.filter(pk=invoice.pk).update(status=Invoice.Status.VOID)
         order_mail(order=order, kind=Message.Kind.ORDER_CANCELLED, reason=reason)
     return order

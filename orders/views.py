@@ -7,6 +7,7 @@ push their URL, so moving between steps does not reload the page.
 
 import logging
 import secrets
+from decimal import Decimal
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -32,6 +33,8 @@ from accounts.net import client_ip
 from analytics.models import EventName
 from analytics.services import event_record, recording_allowed, visitor_token
 from cart.services import CartSummary, cart_get, cart_summary
+from discounts.forms import VoucherForm
+from discounts.services import cart_voucher_check
 from orders import access, selectors
 from orders.access import LookupThrottled, order_link_send, order_viewer
 from orders.forms import (
@@ -230,14 +233,27 @@ def checkout_shipping(request: HttpRequest) -> HttpResponse:
     return _step(request, "shipping", {"form": form})
 
 
-def _review_context(request: HttpRequest, lines, state: dict) -> dict:
+def _review_context(request: HttpRequest, lines, state: dict, cart) -> dict:
     business = state.get("business", {})
     country = state["address"].get("country", "")
-    totals = checkout_totals(lines, state["shipping"], country=country, vat_number=business.get("vat_number", ""))
+    # A voucher the cart no longer qualifies for comes off here, saying why beside the code box.
+    removed = cart_voucher_check(cart, subtotal=sum((line.total for line in lines), Decimal("0.00")))
+    voucher = cart.voucher if cart is not None else None
+    totals = checkout_totals(
+        lines,
+        state["shipping"],
+        country=country,
+        vat_number=business.get("vat_number", ""),
+        voucher=voucher,
+        customer_email=_buyer_email(request) or "",
+    )
     return {
         "business": business,
         "lines": lines,
         "totals": totals,
+        "voucher_form": VoucherForm.for_page(request),
+        "voucher_next": "review",
+        "voucher_removed": removed,
         "address": state["address"],
         "country_name": countries.name(state["address"].get("country", "")),
         "guest_email": state.get("guest_email", ""),
@@ -261,13 +277,13 @@ def _review_state(request: HttpRequest):
 @never_cache
 @require_safe
 def checkout_review(request: HttpRequest) -> HttpResponse:
-    _, lines, away = _cart_or_redirect(request)
+    summary, lines, away = _cart_or_redirect(request)
     if away:
         return away
     state, away = _review_state(request)
     if away:
         return away
-    return _step(request, "review", _review_context(request, lines, state))
+    return _step(request, "review", _review_context(request, lines, state, summary.cart))
 
 
 def _placed(request: HttpRequest, token: str) -> Order | None:
@@ -321,9 +337,10 @@ def _refused(request: HttpRequest, state: dict, exc: OrderError) -> HttpResponse
     if isinstance(exc, CartEmpty):
         messages.info(request, str(exc))
         return _to_cart(request)
-    lines = checkout_lines(cart_get(request))
+    cart = cart_get(request)
+    lines = checkout_lines(cart)
     ctx = {
-        **_review_context(request, lines, state),
+        **_review_context(request, lines, state, cart),
         "problem": str(exc),
         "prices_changed": isinstance(exc, PricesChanged),
     }

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "catalog",
     "cart",
     "orders",
+    "discounts",
     "notifications",
     "analytics",
     "storefront",
@@ -467,6 +468,10 @@ ACCOUNT_EXPORT_LINK_MAX_AGE = env.int("ACCOUNT_EXPORT_LINK_MAX_AGE", default=7 *
 # --- Cart (issue 6) -------------------------------------------------------------------------------
 # The most of one product a cart line may hold (also capped by stock).
 CART_MAX_QUANTITY_PER_LINE = env.int("CART_MAX_QUANTITY_PER_LINE", default=10)
+# Voucher guessing: after this many unknown codes from one cart or IP address within the window
+# (seconds), every try is refused until the window ends.
+VOUCHER_GUESS_LIMIT = env.int("VOUCHER_GUESS_LIMIT", default=10)
+VOUCHER_GUESS_WINDOW = env.int("VOUCHER_GUESS_WINDOW", default=600)
 # Lifetime of the anonymous cart cookie, renewed by every change to the cart.
 CART_COOKIE_AGE = env.int("CART_COOKIE_AGE", default=30 * 24 * 3600)
 

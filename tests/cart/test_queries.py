@@ -1,4 +1,5 @@
-"""The cart page and the badge cost the same number of queries for 1 or 50 lines; catalog pages stay as they were."""
+"""The cart page and the badge cost the same number of queries for 1 or 50 lines, with or without a
+voucher and promotions; catalog pages stay as they were."""
 
 import pytest
 from django.core.cache import cache
@@ -6,6 +7,7 @@ from django.test import Client
 
 from cart.models import Cart, CartLine
 from catalog.models import ProductImage, ProductVariant
+from discounts.models import Promotion, Voucher
 from tests.budgets import CHROME
 from tests.cart.conftest import login
 from tests.catalog.test_queries import LIST_QUERIES
@@ -14,9 +16,22 @@ from tests.factories import default_variant, make_category, make_products
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(params=["plain", "discounted"])
+def discounted(request) -> bool:
+    return request.param == "discounted"
+
+
 @pytest.fixture(params=[1, 50])
-def products(request):
-    products = make_products(request.param, category=make_category())
+def products(request, discounted):
+    category = make_category()
+    products = make_products(request.param, category=category)
+    if discounted:  # every kind of promotion, and a whole-order voucher on the carts (see fill)
+        Promotion.objects.create(name="10 % off", kind="category_percent", category=category, percent=10)
+        Promotion.objects.create(
+            name="3 for 2", kind="buy_n_pay_m", product=products[0], buy_quantity=3, pay_quantity=2
+        )
+        Promotion.objects.create(name="Free shipping over 20", kind="free_shipping_over", threshold=20)
+        Voucher.objects.create(code="SAVE5", kind="fixed", value=5)
     ProductVariant.objects.filter(product_id__in=[p.pk for p in products]).update(stock=20)
     ProductImage.objects.bulk_create(
         [
@@ -28,6 +43,7 @@ def products(request):
 
 
 def fill(cart, products):
+    Cart.objects.filter(pk=cart.pk).update(voucher=Voucher.objects.filter(code="SAVE5").first())
     CartLine.objects.bulk_create(
         [CartLine(cart=cart, product=p, variant=default_variant(p), quantity=2, price_seen=p.price) for p in products]
     )
@@ -53,21 +69,24 @@ def member(products, user, settings):
 
 def test_cart_page_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
     cache.clear()
-    # cart, lines with products, primary images, catalog version + categories (which are shown), the badge
-    with django_assert_num_queries(6 + CHROME):
+    # cart (with its voucher), lines with products, primary images, catalog version + categories (which
+    # are shown), the promotions, the badge
+    with django_assert_num_queries(7 + CHROME):
         response = anonymous.get("/cart/")
     assert response.text.count('<tr id="line-') == len(products)
-    with django_assert_num_queries(5):  # the categories come from the catalog's cache
+    assert ("You save" in response.text) is bool(Promotion.objects.exists())
+    with django_assert_num_queries(6):  # the categories come from the catalog's cache
         anonymous.get("/cart/")
 
 
 def test_cart_page_for_a_user(member, products, django_assert_num_queries):
     cache.clear()
-    # session, user, cart, lines with products, primary images, catalog version + categories, the badge
-    with django_assert_num_queries(8 + CHROME):
+    # session, user, cart, lines with products, primary images, catalog version + categories, promotions,
+    # the badge
+    with django_assert_num_queries(9 + CHROME):
         response = member.get("/cart/")
     assert response.text.count('<tr id="line-') == len(products)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         member.get("/cart/")
 
 
@@ -87,8 +106,8 @@ def test_an_htmx_change_rerenders_the_cart_in_constant_queries(anonymous, produc
     line = CartLine.objects.first()
     anonymous.get("/cart/")  # the catalog's category tree is cached
     # cart, SAVEPOINT, lock, line, catalog version, update line, touch cart, RELEASE; then lines, images,
-    # catalog version
-    with django_assert_max_num_queries(11):
+    # catalog version, promotions
+    with django_assert_max_num_queries(12):
         response = anonymous.post(f"/cart/lines/{line.pk}/", {"quantity": 3}, headers={"HX-Request": "true"})
     assert response.text.count('<tr id="line-') == len(products)
 

@@ -6,7 +6,9 @@ from decimal import Decimal
 
 import pytest
 
+from cart.models import Cart
 from catalog.models import Product, ProductVariant
+from discounts.models import Promotion, Voucher
 from orders.models import Order
 from orders.services import order_cancel
 from tests.budgets import CHROME
@@ -319,12 +321,19 @@ def test_invoice_page_is_printable(client, shopper, order):
     assert "Brass gear" in page
 
 
-def test_checkout_review_page_queries(shopper_client, django_assert_num_queries):
+@pytest.mark.parametrize("discounted", [False, True])
+def test_checkout_review_page_queries(shopper_client, shopper, product, discounted, django_assert_num_queries):
+    if discounted:  # a whole-order voucher and promotions cost no query more
+        voucher = Voucher.objects.create(code="SAVE5", kind="fixed", value=5)
+        Cart.objects.filter(user=shopper).update(voucher=voucher)
+        Promotion.objects.create(name="2 for 1", kind="buy_n_pay_m", product=product, buy_quantity=2, pay_quantity=1)
+        Promotion.objects.create(name="Free shipping", kind="free_shipping_over", threshold=0)
     walk_to_review(shopper_client)
-    # session, user, the cart, its lines (once: the summary's, not again for the review), the catalog
-    # version, the header badge, the tax rates of the shipping country
-    with django_assert_num_queries(7):
-        assert shopper_client.get("/checkout/review/").status_code == 200
+    # session, user, the cart (with its voucher), its lines (once: the summary's, not again for the
+    # review), the catalog version, the promotions, the header badge, the tax rates of the shipping country
+    with django_assert_num_queries(8):
+        page = shopper_client.get("/checkout/review/").text
+    assert ("You save" in page) is discounted
 
 
 def test_pages_with_the_shoppers_address_are_never_cached(client, shopper, order):

@@ -13,7 +13,7 @@ def standard_tax_class_exists(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('catalog', '0007_search_vector'),
+        ('catalog', '0008_slug_history'),
         ('pricing', '0002_seed_tax_classes'),
     ]
 
