@@ -63,6 +63,7 @@ def test_the_shipping_methods_show_their_price_formatted(client, shopper, dear):
 
 def test_tax_is_rounded_once_on_the_total_half_up(shopper, settings):
     settings.ORDER_TAX_RATE = Decimal("0.1")
+    settings.SHOP_PRICES_INCLUDE_TAX = False  # net prices: the tax is added
     settings.ORDER_SHIPPING_RATES = {"free": ("Free", Decimal("0.00"))}
     # 3 × 0.35 = 1.05; 10 % of the total is 0.105 → 0.11. Rounded line by line (0.035 → 0.04 each) it would be 0.12.
     fill_cart(shopper, (make_product("Washer", price=Decimal("0.35")), 3))
@@ -74,6 +75,7 @@ def test_tax_is_rounded_once_on_the_total_half_up(shopper, settings):
 
 def test_no_float_reaches_money_from_cart_to_invoice(client, shopper, dear, settings):
     settings.ORDER_TAX_RATE = Decimal("0.2")
+    settings.SHOP_PRICES_INCLUDE_TAX = False  # net prices: the tax is added
     client.force_login(shopper)
     with decimal.localcontext() as context:
         context.traps[decimal.FloatOperation] = True
