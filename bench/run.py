@@ -291,10 +291,12 @@ def make_visitors(base: str) -> list[dict]:
         products = re.findall(r'name="product" value="(\d+)"', html)[:CART_LINES]
         if len(products) < CART_LINES:
             raise SystemExit("bench: the product list shows too few add-to-cart forms; is the demo catalog there?")
-        token = next(c.value for c in jar if c.name == "csrftoken")
         for product in products:
+            # The list is the shared page (no token); the first add starts the cart and sets the CSRF cookie.
+            token = next((c.value for c in jar if c.name == "csrftoken"), "")
             data = urlencode({"csrfmiddlewaretoken": token, "product": product}).encode()
             opener.open(base + "/cart/add/", data=data, timeout=10).close()
+        token = next(c.value for c in jar if c.name == "csrftoken")
         cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
         if "shop_cart=" not in cookies:
             raise SystemExit("bench: adding to the cart set no cart cookie")

@@ -22,6 +22,7 @@ from analytics.services import event_record
 from cart import selectors, services
 from cart.forms import AddToCartForm, QuantityForm
 from catalog.models import Product
+from shop.shared import csrf_fresh_visitor
 
 CHANGED_EVENT = "cart-changed"
 
@@ -137,6 +138,7 @@ def cart_clear(request: HttpRequest, cart) -> HttpResponse:
 # --- Add to cart (product list and detail pages) -------------------------------------------------
 
 
+@csrf_fresh_visitor  # a page from a shared cache posts without a token (shop/shared.py)
 @never_cache
 @require_POST
 def line_add(request: HttpRequest) -> HttpResponse:
