@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-analytics bench-catalog bench-live live scaleout migrate demo clean
+.PHONY: run test lint format bench bench-http-cache bench-analytics bench-catalog bench-live live scaleout migrate demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -43,6 +43,11 @@ format: $(VENV)/.dev
 
 bench: $(VENV)/.runtime
 	$(PY) bench/run.py $(BENCH_ARGS)
+
+# HTTP caching: anonymous catalog pages through nginx's proxy_cache vs gunicorn direct, hit rates, and a
+# cart visitor bypassing the cache (bench/http_cache.py; needs Debian's nginx and wrk).
+bench-http-cache: $(VENV)/.runtime
+	$(PY) bench/http_cache.py $(BENCH_ARGS)
 
 # analytics: the 90-day report over 1,000,000 events on PostgreSQL (bench/analytics_report.py).
 bench-analytics: $(VENV)/.dev

@@ -51,6 +51,7 @@ PAGES = [
     ("detail", "/products/compact-lamp-1/"),
     # Cart (issue 6): the cart page with 3 lines, and add-to-cart as htmx posts it (answered with its button).
     ("cart", "/cart/", {}),
+    ("cart-30", "/cart/", {"lines": 30}),
     (
         "cart-add",
         "/cart/add/",
@@ -60,7 +61,9 @@ PAGES = [
     ("api-products", "/api/v1/products/?per_page=20"),
 ]
 VISITORS = 8
-CART_LINES = 3
+CART_LINES = 3  # a visitor's cart, unless a page asks for more ({"lines": 30})
+# Catalog pages measured again for a logged-in shopper (the session cookie): what members get.
+MEMBER_PAGES = ["home", "products", "search", "detail"]
 # orders (issue 7): checkout and order pages of a logged-in shopper, built once the server is up
 # (bench/checkout.py logs in and walks the checkout forms); measured with that shopper's session cookie.
 
@@ -92,21 +95,23 @@ def main() -> int:
     env = server_env(args.database_url)
     prepare_database(args.database_url, env)
 
-    rows = []
     with serve(env, args.workers, "gunicorn.log") as base:
         cookie, shopper_pages = shopper_session(base)
         # The shopper's pages send its session cookie (a request's headers override the visitor's cookies).
         pages = [*PAGES, *catalog_pages(env)]
-        pages += [(name, path, {"headers": {"Cookie": cookie}}) for name, path in shopper_pages]
-        visitors = make_visitors(base) if any(len(page) > 2 for page in pages) else []
-        for name, path, *request in pages:
-            requests = [visitor_request(visitor, *request) for visitor in visitors] if request else []
-            rows.append(measure(wrk, base, name, path, args, requests))
+        member = {"headers": {"Cookie": cookie}}
+        pages += [(f"{name} (logged in)", path, member) for name, path, *_ in PAGES if name in MEMBER_PAGES]
+        pages += [(name, path, member) for name, path in shopper_pages]
+        sizes = {page[2].get("lines", CART_LINES) for page in pages if len(page) > 2}
+        visitors = {lines: make_visitors(base, lines) for lines in sizes}
+        rows = measure_rounds(wrk, base, pages, visitors, args)
     # analytics (issue 8): the product page with and without recording, on the same server in alternating
     # slices (ABBA: on, off, off, on, ...), so the machine's drift between runs cancels out. "Off" sends
     # `DNT: 1`, for which the shop records nothing; "on" requests are each a new visitor (no cookie jar):
     # every one records an event and gets a visitor cookie — the worst case. The buffered events of an
     # "on" slice are written by each worker's flush thread within 2 s, mostly inside the slice.
+    # Both send a cookie-notice choice: the page is then the visitor's own and records the view itself (a
+    # visitor without state gets the shared page, whose beacon records it: shop/shared.py).
     path = next(page[1] for page in PAGES if page[0] == ANALYTICS_PAGE)
     runs: dict[str, list[dict]] = {"on": [], "off": []}
     with serve(env, args.workers, "gunicorn.log") as base:
@@ -114,7 +119,7 @@ def main() -> int:
         run_wrk(wrk, base + path, 1, args.connections, args.threads)  # warm-up
         for slice_ in range(2 * ANALYTICS_ROUNDS):
             mode = "on" if slice_ % 4 in (0, 3) else "off"
-            headers = {"DNT": "1"} if mode == "off" else {}
+            headers = {"Cookie": "shop_consent=allow", **({"DNT": "1"} if mode == "off" else {})}
             runs[mode].append(run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, headers=headers))
     for mode in ("off", "on"):
         results = runs[mode]
@@ -123,14 +128,17 @@ def main() -> int:
         label = f"{ANALYTICS_PAGE} (analytics {mode}, mean of {len(results)})"
         rows.append({"name": label, "path": path, "status": status, **mean, "errors": errors})
 
-    print_table(rows, args)
     off_rps, on_rps = rows[-2]["rps"], rows[-1]["rps"]
     slices = {mode: ", ".join(f"{result['rps']:.0f}" for result in results) for mode, results in runs.items()}
-    print(
+    lines = table(rows, args)
+    lines.append(
         f"\nanalytics on the product page ({2 * ANALYTICS_ROUNDS} alternating slices of {args.seconds}s): "
         f"{on_rps:.0f} req/s recording, {off_rps:.0f} not ({(off_rps - on_rps) / off_rps:+.1%} cost; budget 5%); "
         f"per slice on: {slices['on']}; off: {slices['off']}"
     )
+    print("\n".join(lines))
+    if args.markdown:
+        write_markdown(args.markdown, lines)
     failed = [row for row in rows if row["errors"] or row["status"] != 200]
     return 1 if failed else 0
 
@@ -161,13 +169,42 @@ def serve(env: dict, workers: int, log_name: str, port: int | None = None):
         log.close()
 
 
-def measure(wrk: str, base: str, name: str, path: str, args: argparse.Namespace, requests: list | None = None) -> dict:
-    """One page: its status, a 1 s warm-up, then the measured run (visitors' `requests` in turn, if any)."""
-    script = write_wrk_script(name, path, requests) if requests else None
-    status = check_status(base + path, *(requests or [])[:1])
-    run_wrk(wrk, base + path, 1, args.connections, args.threads, script)  # warm-up
-    result = run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, script)
-    return {"name": name, "path": path, "status": status, **result}
+def measure_rounds(wrk: str, base: str, pages: list, visitors: dict[int, list[dict]], args) -> list[dict]:
+    """Every page in turn, `args.rounds` times (interleaved: the machine's drift spreads over all pages).
+
+    Each page: its status and a 1 s warm-up first; per round its req/s as a ratio to floor `db` of the same
+    round; a row holds the means, the worst p99 and the ratio's min–max over the rounds.
+    """
+    prepared = []
+    for name, path, *request in pages:
+        request = request[0] if request else None
+        lines = (request or {}).get("lines", CART_LINES)
+        requests = [visitor_request(visitor, request) for visitor in visitors.get(lines, [])] if request else []
+        script = write_wrk_script(name, path, requests) if requests else None
+        status = check_status(base + path, *requests[:1])
+        run_wrk(wrk, base + path, 1, args.connections, args.threads, script)  # warm-up
+        prepared.append((name, path, status, script))
+    runs: dict[str, list[dict]] = {name: [] for name, *_ in prepared}
+    for _ in range(args.rounds):
+        for name, path, _status, script in prepared:
+            runs[name].append(run_wrk(wrk, base + path, args.seconds, args.connections, args.threads, script))
+    rows = []
+    for name, path, status, _script in prepared:
+        results = runs[name]
+        ratios = [r["rps"] / db["rps"] for r, db in zip(results, runs["db"], strict=True)]
+        rows.append(
+            {
+                "name": name,
+                "path": path,
+                "status": status,
+                "rps": statistics.mean(r["rps"] for r in results),
+                "p50": statistics.mean(r["p50"] for r in results),
+                "p99": max(r["p99"] for r in results),
+                "errors": sum(r["errors"] for r in results),
+                "ratios": ratios,
+            }
+        )
+    return rows
 
 
 def parse_args() -> argparse.Namespace:
@@ -176,6 +213,13 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds over all pages (spread: min–max)")
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        help="write the printed results into this file, between its `<!-- bench/run.py -->` and "
+        "`<!-- /bench/run.py -->` lines (docs/performance.md)",
+    )
     parser.add_argument(
         "--database-url",
         default=os.environ.get("BENCH_DATABASE_URL", f"sqlite:///{WORK / 'bench.sqlite3'}"),
@@ -274,27 +318,29 @@ def wait_until_up(url: str, server: subprocess.Popen, timeout: float = 30.0) -> 
         try:
             with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - loopback only
                 return
-        except (urllib.error.URLError, ConnectionError, TimeoutError):  # a worker still booting: no answer yet
+        except OSError:  # refused, reset, or a timeout while the workers boot on a loaded machine
             time.sleep(0.2)
     raise SystemExit(f"bench: gunicorn did not answer within {timeout:.0f}s; see {WORK / 'gunicorn.log'}")
 
 
-def make_visitors(base: str) -> list[dict]:
-    """Anonymous visitors, each with a CSRF cookie and token and a cart of CART_LINES products, made through
+def make_visitors(base: str, lines: int = CART_LINES) -> list[dict]:
+    """Anonymous visitors, each with a CSRF cookie and token and a cart of `lines` products, made through
     the shop's own pages and forms (as a browser without JavaScript would)."""
     visitors = []
     for _ in range(VISITORS):
         jar = http.cookiejar.CookieJar()
         opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
-        with opener.open(base + "/products/", timeout=10) as response:
+        with opener.open(base + "/products/?per_page=100", timeout=10) as response:
             html = response.read().decode()
-        products = re.findall(r'name="product" value="(\d+)"', html)[:CART_LINES]
-        if len(products) < CART_LINES:
+        products = re.findall(r'name="product" value="(\d+)"', html)[:lines]
+        if len(products) < lines:
             raise SystemExit("bench: the product list shows too few add-to-cart forms; is the demo catalog there?")
-        token = next(c.value for c in jar if c.name == "csrftoken")
         for product in products:
+            # The list is the shared page (no token); the first add starts the cart and sets the CSRF cookie.
+            token = next((c.value for c in jar if c.name == "csrftoken"), "")
             data = urlencode({"csrfmiddlewaretoken": token, "product": product}).encode()
             opener.open(base + "/cart/add/", data=data, timeout=10).close()
+        token = next(c.value for c in jar if c.name == "csrftoken")
         cookies = "; ".join(f"{c.name}={c.value}" for c in jar)
         if "shop_cart=" not in cookies:
             raise SystemExit("bench: adding to the cart set no cart cookie")
@@ -387,22 +433,42 @@ def parse_wrk(out: str) -> dict:
     return {"rps": rps, "p50": latency.get("50"), "p99": latency.get("99"), "errors": errors}
 
 
-def print_table(rows: list[dict], args: argparse.Namespace) -> None:
+def table(rows: list[dict], args: argparse.Namespace) -> list[str]:
+    """The results as Markdown: a line saying how, then one row per page (ratios to floor `db`)."""
     floor = {row["name"]: row["rps"] for row in rows}
     engine = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite"
-    print()
-    print(
-        f"{engine}, gunicorn {args.workers} workers, wrk {args.threads} threads x {args.connections} connections, "
-        f"{args.seconds}s per URL, {os.cpu_count()} CPUs"
-    )
-    print()
-    print("| page | URL | status | req/s | p50 ms | p99 ms | errors | vs hello | vs db |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|")
+    workers = os.environ.get("GUNICORN_WORKER_CLASS", "gthread (gunicorn.conf.py)")
+    lines = [
+        "",
+        f"{engine}, gunicorn {args.workers} {workers} workers, wrk {args.threads} threads x {args.connections} "
+        f"connections, {args.rounds} interleaved rounds of {args.seconds}s per URL, {os.cpu_count()} CPUs",
+        "",
+        "| page | URL | status | req/s | p50 ms | p99 ms | errors | vs hello | vs db | vs db, min–max |",
+        "|---|---|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
     for row in rows:
-        print(
+        ratios = row.get("ratios") or [row["rps"] / floor["db"]]
+        lines.append(
             f"| {row['name']} | {row['path']} | {row['status']} | {row['rps']:.0f} | {row['p50']:.2f} | "
-            f"{row['p99']:.2f} | {row['errors']} | {row['rps'] / floor['hello']:.0%} | {row['rps'] / floor['db']:.0%} |"
+            f"{row['p99']:.2f} | {row['errors']} | {row['rps'] / floor['hello']:.2f} | "
+            f"{row['rps'] / floor['db']:.2f} | {min(ratios):.2f}–{max(ratios):.2f} |"
         )
+    return lines
+
+
+MARK_BEGIN, MARK_END = "<!-- bench/run.py -->", "<!-- /bench/run.py -->"
+
+
+def write_markdown(path: Path, lines: list[str]) -> None:
+    """Put the printed results between the file's markers (the section is generated, never edited by hand)."""
+    text = path.read_text()
+    if MARK_BEGIN not in text or MARK_END not in text:
+        raise SystemExit(f"bench: {path} has no {MARK_BEGIN} … {MARK_END} section to write into")
+    head, rest = text.split(MARK_BEGIN, 1)
+    _, tail = rest.split(MARK_END, 1)
+    body = "\n".join(line for line in lines).strip("\n")
+    path.write_text(f"{head}{MARK_BEGIN}\n{body}\n{MARK_END}{tail}")
+    print(f"bench: results written to {path}")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -125,27 +125,37 @@ def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
         cart = carts.filter(user=user).first()
         if cart is None and create:
             cart, _ = Cart.objects.get_or_create(user=user)
-        return voucher_scope_known(cart)
+        cart = voucher_scope_known(cart)
+        request._cart_read = cart
+        return cart
     token = cart_cookie_token(request)
     cart = carts.filter(token=token).first() if token else None
     if cart is None and create:
         cart = Cart.objects.create(token=secrets.token_urlsafe(32))
     if cart is not None and create:
         request.cart_cookie = cart.token
-    return voucher_scope_known(cart)
+    cart = voucher_scope_known(cart)
+    # The badge (cart.selectors.cart_quantities) counts from this cart's lines once they are loaded.
+    request._cart_read = cart
+    return cart
 
 
 def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
-    """The cart's lines with their variants and products (one query; `images` adds one for the primary thumbnails)."""
+    """The cart's lines with their variants and products, with `images` each product's primary thumbnail
+    as `product.primary_images` (one query either way)."""
     if cart is None:
         return []
     queryset = CartLine.objects.filter(cart=cart).select_related("product", "variant").order_by("created_at", "pk")
     if images:
-        primary = ProductImage.objects.filter(is_primary=True).only("id", "product_id", "thumbnail", "alt_text")
-        queryset = queryset.prefetch_related(Prefetch("product__images", queryset=primary, to_attr="primary_images"))
+        primary = ProductImage.objects.filter(product_id=OuterRef("product_id"), is_primary=True).order_by("pk")
+        queryset = queryset.annotate(primary_thumbnail=Subquery(primary.values("thumbnail")[:1]))
     lines = list(queryset)
     for line in lines:
         line.variant.product = line.product  # the same row: variant names and prices need no query
+        if images:
+            thumbnail = line.primary_thumbnail
+            line.product.primary_images = [ProductImage(product=line.product, thumbnail=thumbnail)] if thumbnail else []
+    cart._lines = lines  # what the badge counts, without a query of its own
     return lines
 
 

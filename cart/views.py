@@ -27,6 +27,7 @@ from catalog.models import Product
 from discounts.engine import discounts_for
 from discounts.forms import VoucherForm
 from discounts.services import VoucherRefused, cart_voucher_check, voucher_apply, voucher_remove
+from shop.shared import csrf_fresh_visitor
 
 CHANGED_EVENT = "cart-changed"
 
@@ -221,6 +222,7 @@ def voucher_delete(request: HttpRequest, cart) -> HttpResponse:
 # --- Add to cart (product list and detail pages) -------------------------------------------------
 
 
+@csrf_fresh_visitor  # a page from a shared cache posts without a token (shop/shared.py)
 @never_cache
 @require_POST
 def line_add(request: HttpRequest) -> HttpResponse:

@@ -1,5 +1,7 @@
 """Storefront pages. The product list answers htmx with its results fragment, anything else with the page."""
 
+from urllib.parse import urlencode
+
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.utils.cache import patch_vary_headers
@@ -10,11 +12,13 @@ from analytics.services import event_record, recording_allowed
 from catalog import facets, search, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
+from shop.shared import catalog_version, is_shared, shared_page
 
 
 @require_safe
+@shared_page
 def home(request: HttpRequest) -> HttpResponse:
-    version = selectors.catalog_version()
+    version = catalog_version(request)
     tree = selectors.category_tree(version)
     ctx = {
         "version": version,
@@ -27,17 +31,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
+@shared_page
 def product_list(request: HttpRequest) -> HttpResponse:
     return _list(request, category=None)
 
 
 @require_safe
+@shared_page
 def category_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return _list(request, category=slug)
 
 
 def _list(request: HttpRequest, category: str | None) -> HttpResponse:
-    version = selectors.catalog_version()
+    version = catalog_version(request)
     tree = selectors.category_tree(version)
     current: Category | None = None
     if category is not None:
@@ -66,23 +72,28 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
             tree, params, current_filter, definitions, category_page=current is not None, words=words
         ),
     }
+    searched = params.q and params.page == 1
+    if searched and (is_shared(request) or recording_allowed(request)):
+        results = selectors.product_list_count(ctx["products"], f"{version}:{category}:{params.query(page=1)}")
+        if is_shared(request):  # the page's beacon records it for its visitor (shop.views.page_seen)
+            ctx["page_seen"] = urlencode({"q": params.q, "results": results})
+        else:
+            event_record(request, EventName.SEARCH, props={"query": params.q, "results": results})
     partial = request.htmx and not request.htmx.history_restore_request
     template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
     response = render(request, template, ctx)
     patch_vary_headers(response, ["HX-Request"])
-    if params.q and params.page == 1 and recording_allowed(request):
-        results = selectors.product_list_count(ctx["products"], f"{version}:{category}:{params.query(page=1)}")
-        event_record(request, EventName.SEARCH, props={"query": params.q, "results": results})
     return response
 
 
 @require_safe
+@shared_page(also=(selectors.RECENT_COOKIE,))
 def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
     """The product page; `?variant=` or `?option-<id>=<value id>` pick a variant (a plain GET form).
 
     htmx gets the product block alone (price, stock, gallery, add button of the chosen variant).
     """
-    version = selectors.catalog_version()
+    version = catalog_version(request)
     tree = selectors.category_tree(version)
     try:
         product = selectors.product_get_visible(tree, slug, version)
@@ -106,11 +117,14 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # Per visitor, so outside the shared cache; no query when the visitor has seen nothing else yet.
         "recent": selectors.recently_viewed(tree, [pk for pk in recent if pk != product.pk]),
     }
-    event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
     partial = request.htmx and not request.htmx.history_restore_request
+    if is_shared(request):  # the page's beacon records the view and the recently viewed (shop.views.page_seen)
+        ctx["page_seen"] = "" if partial else urlencode({"product": product.pk})
+    else:
+        event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
     response = render(request, "catalog/product_detail.html#product" if partial else "catalog/product_detail.html", ctx)
     patch_vary_headers(response, ["HX-Request"])
-    if not partial:
+    if not partial and not is_shared(request):
         services.recently_viewed_push(response, recent, product.pk)
     return response
 

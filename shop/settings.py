@@ -70,11 +70,15 @@ MIDDLEWARE = [
     # Gzip for HTML and other text, with Django's BREACH padding (see the class); static files come
     # precompressed from WhiteNoise above.
     "shop.middleware.TextGZipMiddleware",
+    # A `public` answer sets no cookie and does not vary by Cookie, whichever layer below touched it.
+    "shop.middleware.PublicResponseMiddleware",
     # api: CORS headers for API_CORS_ORIGINS on /api/ only (none by default).
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The token-less first POST of a visitor without state passes the CSRF check (shop/shared.py).
+    "shop.middleware.FreshVisitorCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Everything answered to a logged-in visitor is `no-store, private`.
@@ -112,6 +116,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "shop.context_processors.shop",
+                # After Django's own csrf processor: no token on a page for a shared cache.
+                "shop.context_processors.csrf",
                 "storefront.context_processors.storefront",
                 "cart.context_processors.cart",
             ],
@@ -323,6 +329,11 @@ SHOP_NAME = env.str("SHOP_NAME", default="Shop")
 # An ISO 4217 code; `manage.py check` names an unknown one (catalog/money.py rounds and formats by it).
 SHOP_CURRENCY = env.str("SHOP_CURRENCY", default="EUR").strip().upper()
 # Floor views for `make bench` (bench/); never mounted in normal operation.
+# Anonymous catalog pages for visitors without state: seconds a shared cache (CDN, proxy) keeps them
+# (`s-maxage`; browsers revalidate with the ETag every time). SHOP_RELEASE (e.g. the deployed commit)
+# is part of their ETag, so a deploy that changes templates is not answered with 304.
+SHOP_SHARED_CACHE_SECONDS = env.int("SHOP_SHARED_CACHE_SECONDS", default=60)
+SHOP_RELEASE = env.str("SHOP_RELEASE", default="")
 SHOP_BENCH = env.bool("SHOP_BENCH", default=False)
 
 # --- accounts (issue 5): django-axes logs lockouts as warnings; its per-attempt INFO lines are noise.

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", catalog_views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("seen/", views.page_seen, name="page-seen"),
     path("admin/", admin.site.urls),
     # storefront: content pages, the stylesheet, the cookie choice; sitemap.xml and robots.txt
     path("", include("storefront.urls")),

@@ -1,4 +1,5 @@
-"""Site-wide views: health probes. (The home page is catalog.views.home.)"""
+"""Site-wide views: health probes, the page-view beacon of pages from a shared cache. (The home page is
+catalog.views.home.)"""
 
 import logging
 
@@ -13,6 +14,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from django.views.static import serve
 
+from analytics.models import EventName
+from analytics.services import event_record
+from catalog import selectors as catalog_selectors
+from catalog import services as catalog_services
 from shop import lifecycle
 
 logger = logging.getLogger(__name__)
@@ -23,6 +28,31 @@ logger = logging.getLogger(__name__)
 def healthz(request: HttpRequest) -> HttpResponse:
     """Liveness: the process answers. Touches no database."""
     return HttpResponse("ok\n", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def page_seen(request: HttpRequest) -> HttpResponse:
+    """What a page from a shared cache could not do for its visitor: record the view (`?product=<id>`: a
+    product page; `?q=<search>&results=<n>`: a search) and, for a product, remember it as recently viewed.
+
+    The page (shop/shared.py) asks for it once loaded; the answer is private and may set this visitor's
+    cookies (analytics' visitor id, recently viewed). Analytics' rules apply as on any page (DNT, GPC, bots).
+    """
+    response = HttpResponse(status=204)
+    product = _bounded_int(request.GET.get("product"))
+    results = _bounded_int(request.GET.get("results"))
+    query = request.GET.get("q", "").strip()
+    if product is not None:
+        event_record(request, EventName.PRODUCT_VIEWED, object_id=product)
+        catalog_services.recently_viewed_push(response, catalog_selectors.recently_viewed_ids(request), product)
+    elif query and results is not None:
+        event_record(request, EventName.SEARCH, props={"query": query, "results": results})
+    return response
+
+
+def _bounded_int(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() and 0 < len(value) < 12 else None
 
 
 @never_cache

@@ -1,22 +1,33 @@
 """Content pages, robots.txt, the site stylesheet, the cookie choice, and error pages that need no database."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
+from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST, require_safe
 
+from shop.shared import csrf_fresh_visitor, shared_page
 from storefront import consent, stylesheet
 from storefront.models import Page
 from storefront.selectors import chrome_get_cached_only
 
 
+def _published(request: HttpRequest, slug: str) -> Page | None:
+    """The published page, read once per request (its ETag and the view both need it)."""
+    if not hasattr(request, "_content_page"):
+        request._content_page = Page.objects.filter(slug=slug, is_published=True).first()
+    return request._content_page
+
+
 @require_safe
+@shared_page(etag_extra=lambda request, slug: str(getattr(_published(request, slug), "updated_at", "")))
 def page_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    page = get_object_or_404(Page, slug=slug, is_published=True)
+    page = _published(request, slug)
+    if page is None:
+        raise Http404("No such page.")
     return render(request, "storefront/page.html", {"content_page": page})
 
 
@@ -40,6 +51,7 @@ def site_stylesheet(request: HttpRequest, digest: str) -> HttpResponse:
     return response
 
 
+@csrf_fresh_visitor  # the notice on a page from a shared cache posts without a token (shop/shared.py)
 @require_POST
 def cookie_choice(request: HttpRequest) -> HttpResponse:
     """Remember the visitor's answer to the cookie notice, then go back where they were."""

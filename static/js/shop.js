@@ -26,5 +26,12 @@
     showMessage("The shop could not be reached. Check your connection and try again.", "error");
   });
 
+  // A page from a shared cache carries no CSRF token: htmx sends the CSRF cookie's instead, once a POST set it.
+  document.addEventListener("htmx:configRequest", function (event) {
+    if (event.detail.verb === "get" || event.detail.headers["X-CSRFToken"]) return;
+    var match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
+    if (match) event.detail.headers["X-CSRFToken"] = decodeURIComponent(match[1]);
+  });
+
   window.shop = { showMessage: showMessage };
 })();

@@ -1,10 +1,13 @@
 """Analytics tests: a clean per-process buffer, a browser-like User-Agent, events written on demand."""
 
+import html
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.test import Client
 
 from accounts.models import User
 from analytics.models import Event
@@ -24,11 +27,27 @@ def _clean():
     cache.clear()
 
 
+class Browser(Client):
+    """The test client as a browser running htmx: a page from a shared cache asks for its beacon once loaded
+    (shop/shared.py), with the same headers; `response.beacon` is that answer (None without a beacon)."""
+
+    def get(self, path, data=None, **extra):
+        response = super().get(path, data, **extra)
+        response.beacon = None
+        if response.get("Content-Type", "").startswith("text/html"):
+            if match := BEACON.search(response.content.decode()):
+                headers = {**extra.pop("headers", {}), "HX-Request": "true"}
+                response.beacon = super().get(html.unescape(match[1]), headers=headers, **extra)
+        return response
+
+
+BEACON = re.compile(r'hx-get="(/seen/\?[^"]*)" hx-trigger="load"')
+
+
 @pytest.fixture
-def shopper_client(client):
-    """The test client with a real browser's User-Agent (an empty one counts as a script)."""
-    client.defaults["HTTP_USER_AGENT"] = BROWSER
-    return client
+def shopper_client(db):
+    """A browser with a real browser's User-Agent (an empty one counts as a script)."""
+    return Browser(HTTP_USER_AGENT=BROWSER)
 
 
 @pytest.fixture

@@ -13,6 +13,8 @@ def test_home_page_loads_with_htmx_active_and_no_console_errors(page, live_serve
 
 
 def test_a_request_sent_by_htmx_carries_the_csrf_token(page, live_server, console_errors):
+    # A visitor with state (a cart cookie) gets their own page, with the token (shared pages: shop/shared.py).
+    page.context.add_cookies([{"name": "shop_cart", "value": "a-cart", "url": live_server.url}])
     page.goto(live_server.url + "/")
     page.evaluate(
         """() => {

@@ -159,9 +159,15 @@ def test_cached_catalog_markup_never_carries_one_visitors_cart_or_token(lamp):
     assert "In cart (2)" in alice_page
     assert "In cart" not in bob_page
     assert "Add to cart" in bob_page
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', bob_page)[1]
+    alice_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', alice_page)[1]
+    assert alice_token not in bob_page
+    assert "csrfmiddlewaretoken" not in bob_page  # Bob has no cart yet: his page is the shared one
+    # Bob's plain (no-JavaScript) form post starts his cart without a token (shop/shared.py)...
+    assert bob.post("/cart/add/", {"product": lamp.pk}).status_code == 302
+    # ...and then his page carries his own token, which his next post needs.
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', bob.get("/products/").text)[1]
     assert token not in alice_page
-    # Bob's token is really his: his plain (no-JavaScript) form post passes the CSRF check.
+    assert bob.post("/cart/add/", {"product": lamp.pk}).status_code == 403
     assert bob.post("/cart/add/", {"product": lamp.pk, "csrfmiddlewaretoken": token}).status_code == 302
 
 

@@ -1,0 +1,126 @@
+"""Pages a shared cache (a CDN, nginx's proxy_cache) may keep, and the one kind of POST they may send.
+
+A catalog page asked for by a visitor without state (no login, no cart, no message waiting, nothing viewed
+yet) is the same HTML for every such visitor: no CSRF token, no cart count, no cookie set. `shared_page`
+marks it `Cache-Control: public, s-maxage=SHOP_SHARED_CACHE_SECONDS, max-age=0` with an `ETag` from the
+catalog version, so a shared cache serves it and browsers revalidate it (304). Everything per visitor
+comes after the page: the header badge loads itself from /cart/badge/ (private), analytics' page views
+come from a beacon (/seen/), the CSRF cookie arrives with the first POST.
+
+A visitor with any of the cookies in `VISITOR_STATE_COOKIES` gets the page rendered for them, `private`,
+with `Vary: Cookie`; a reverse proxy must bypass its cache for the same cookies (bench/http_cache.py's
+nginx configuration shows how).
+
+`csrf_fresh_visitor` lets such a page's plain forms (add to cart, the cookie notice) post without a token
+when the visitor has no session and no cart yet; see shop.middleware.CsrfViewMiddleware and docs/cart.md.
+"""
+
+import hashlib
+from collections.abc import Callable
+from functools import partial, wraps
+
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
+from django.views.decorators.http import condition
+
+from accounts.gate import COOKIE_NAME as GATE_COOKIE
+from cart.services import CART_COOKIE
+from catalog.selectors import catalog_version as _catalog_version
+from storefront import stylesheet
+from storefront.consent import COOKIE as CONSENT_COOKIE
+from storefront.selectors import chrome_get
+
+
+def visitor_state_cookies() -> tuple[str, ...]:
+    """Cookies that change what a page shows (or which session or cart a POST acts on)."""
+    return (
+        settings.SESSION_COOKIE_NAME,
+        CART_COOKIE,
+        CookieStorage.cookie_name,
+        CONSENT_COOKIE,
+        GATE_COOKIE,
+    )
+
+
+def visitor_is_blank(request: HttpRequest, also: tuple[str, ...] = ()) -> bool:
+    """True when the request carries nothing of its visitor (nor the page's own cookies `also`): any such
+    visitor would get the same page."""
+    if settings.SHOP_PASSWORD:  # behind the launch password no page may leave the shop through a cache
+        return False
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return False
+    return not any(name in request.COOKIES for name in (*visitor_state_cookies(), *also))
+
+
+def is_shared(request: HttpRequest) -> bool:
+    """Whether this request's page is being rendered for a shared cache (set by `shared_page`)."""
+    return getattr(request, "shared_page", False)
+
+
+def catalog_version(request: HttpRequest) -> str:
+    """The catalog version, read once per request (the ETag and the view both need it)."""
+    version = getattr(request, "_catalog_version", None)
+    if version is None:
+        version = request._catalog_version = _catalog_version()
+    return version
+
+
+def _etag(request: HttpRequest, *args, etag_extra=None, **kwargs) -> str | None:
+    if not is_shared(request):
+        return None  # a visitor's own page changes with their cart: no validator
+    parts = (
+        etag_extra(request, *args, **kwargs) if etag_extra else "",
+        catalog_version(request),
+        repr(chrome_get()),  # name, footer pages: cached, no query on a warm cache
+        stylesheet.url_for(chrome_get()),  # the CSS bundle's digest
+        settings.SHOP_RELEASE,
+        get_language() or "",
+        request.META.get("HTTP_HX_REQUEST", ""),  # a history restore: htmx's header, the whole page
+        request.get_full_path(),
+    )
+    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+
+
+def shared_page(view=None, *, also: tuple[str, ...] = (), etag_extra=None):
+    """A storefront page a shared cache may keep when the visitor is blank; private for everyone else.
+
+    `also`: cookies only this page shows something of (the product page: recently viewed).
+    `etag_extra(request, *args, **kwargs)`: what else than the catalog the page shows (a content page's
+    own version).
+    """
+    if view is None:
+        return lambda view: shared_page(view, also=also, etag_extra=etag_extra)
+    conditional = condition(etag_func=partial(_etag, etag_extra=etag_extra))(view)
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        # An htmx request comes from a page already in a browser: that visitor's, rendered for them.
+        fragment = request.headers.get("HX-Request") == "true" and not request.headers.get("HX-History-Restore-Request")
+        request.shared_page = not fragment and visitor_is_blank(request, also)
+        response = conditional(request, *args, **kwargs)
+        if request.shared_page and response.status_code in (200, 304) and not response.cookies:
+            patch_cache_control(response, public=True, s_maxage=settings.SHOP_SHARED_CACHE_SECONDS, max_age=0)
+        else:
+            patch_cache_control(response, private=True)
+            patch_vary_headers(response, ["Cookie"])
+            if "ETag" in response:
+                del response["ETag"]
+        return response
+
+    return wrapper
+
+
+def csrf_fresh_visitor(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """A POST a shared page's plain form sends: accepted without a token from a visitor without a session
+    or cart (shop.middleware.CsrfViewMiddleware decides)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return view(*args, **kwargs)
+
+    wrapper.csrf_fresh_visitor = True
+    return wrapper
