@@ -42,8 +42,8 @@ def test_applying_a_code_without_javascript_redirects_back_to_the_cart(shopper_c
     page = shopper_client.get("/cart/").text
     assert "Code SAVE10 applied." in page
     assert 'data-testid="voucher-code">SAVE10<' in page
-    assert "You save 7.00 EUR" in page
-    assert 'data-testid="cart-total">63.00 EUR<' in page
+    assert "You save €7.00" in page
+    assert 'data-testid="cart-total">€63.00<' in page
 
 
 def test_a_refused_code_shows_its_message_on_the_field_after_the_redirect(shopper_client):
@@ -51,7 +51,7 @@ def test_a_refused_code_shows_its_message_on_the_field_after_the_redirect(shoppe
     answer = shopper_client.post("/cart/voucher/", {"code": "SAVE10", "next": "cart"})
     assert answer.url == "/cart/"
     page = shopper_client.get("/cart/").text
-    assert field_error(page) == "Add 10.00 EUR more to use this code."
+    assert field_error(page) == "Add €10.00 more to use this code."
     assert 'aria-invalid="true"' in page
     assert field_error(shopper_client.get("/cart/").text) == ""  # shown once
 
@@ -62,7 +62,7 @@ def test_applying_a_code_with_htmx_answers_with_the_totals_box(shopper_client):
     assert answer.status_code == 200
     assert answer.text.lstrip().startswith('<div id="cart-totals"')
     assert "<html" not in answer.text
-    assert "You save 7.00 EUR" in answer.text
+    assert "You save €7.00" in answer.text
     assert "HX-Request" in answer["Vary"]
 
 
@@ -94,7 +94,7 @@ def test_removing_lines_below_the_minimum_removes_the_code_with_a_message(shoppe
     shopper_client.post("/cart/voucher/", {"code": "SAVE10"})
     line = CartLine.objects.get(product=sock)
     answer = shopper_client.post(f"/cart/lines/{line.pk}/", {"quantity": 0}, headers=HTMX)
-    assert "The code SAVE10 was removed: Add 5.00 EUR more to use this code." in answer.text
+    assert "The code SAVE10 was removed: Add €5.00 more to use this code." in answer.text
     assert Cart.objects.get().voucher is None
 
 
@@ -113,8 +113,8 @@ def test_the_code_entered_at_review_without_javascript(shopper_client):
     answer = shopper_client.post("/cart/voucher/", {"code": "SAVE10", "next": "review"})
     assert answer.url == "/checkout/review/"
     page = shopper_client.get("/checkout/review/").text
-    assert "You save 7.00 EUR" in page
-    assert 'data-testid="total">67.90 EUR<' in page  # 70.00 - 7.00 + 4.90 shipping
+    assert "You save €7.00" in page
+    assert 'data-testid="total">€67.90<' in page  # 70.00 - 7.00 + 4.90 shipping
     answer = shopper_client.post("/cart/voucher/", {"code": "WRONG", "next": "review"})
     shopper_client.post("/cart/voucher/remove/", {"next": "review"})
     answer = shopper_client.post("/cart/voucher/", {"code": "WRONG", "next": "review"})
@@ -132,7 +132,7 @@ def test_the_code_entered_at_review_with_htmx_comes_back_as_the_step(shopper_cli
     assert answer.redirect_chain == [("/checkout/review/", 302)]
     assert '<section id="checkout"' in answer.text
     assert "<html" not in answer.text
-    assert "You save 7.00 EUR" in answer.text
+    assert "You save €7.00" in answer.text
 
 
 def test_the_order_records_the_code_the_discount_per_line_and_the_redemption(shopper_client, shopper, boot, sock):
@@ -161,11 +161,11 @@ def test_the_order_records_the_code_the_discount_per_line_and_the_redemption(sho
     assert Cart.objects.get().voucher is None
     page = shopper_client.get(order.get_absolute_url()).text
     assert "Discount (code SAVE10)" in page
-    assert "−7.00 EUR" in page
+    assert "−€7.00" in page
     invoice = shopper_client.get(f"/orders/{order.number}/invoice/").text
     assert "Discount (code SAVE10)" in invoice
     confirmation = Message.objects.get(kind=Message.Kind.ORDER_CONFIRMATION)
-    assert "You saved 11.90 EUR (code SAVE10)." in confirmation.body_text
+    assert "You saved €11.90 (code SAVE10)." in confirmation.body_text
     assert "(code SAVE10)" in confirmation.body_html
 
 

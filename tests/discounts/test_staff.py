@@ -105,6 +105,7 @@ def test_the_command_refuses_bad_options_with_a_reason(options, message):
 
 def test_the_report_gains_discounts_and_revenue_net_of_discounts_and_tax(ordered, sock, settings):
     settings.ORDER_TAX_RATE = Decimal("0.10")
+    settings.SHOP_PRICES_INCLUDE_TAX = False  # net prices: the tax is added
     shopper = make_shopper("grace@example.com")
     cart_with((sock, 2), user=shopper)
     taxed = place(shopper)  # 10.00 + 4.90 shipping, 1.49 tax

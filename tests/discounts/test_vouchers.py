@@ -80,7 +80,7 @@ def test_the_validity_window_from_its_first_to_its_last_second(boot, moment, val
 def test_the_minimum_order_exactly_met_and_one_cent_short(boot):
     make_voucher(minimum_order=Decimal("60.00"))
     cart = cart_with((boot, 1))
-    assert refusal(cart, "SAVE10", subtotal="59.99") == "Add 0.01 EUR more to use this code."
+    assert refusal(cart, "SAVE10", subtotal="59.99") == "Add €0.01 more to use this code."
     assert apply(cart, "SAVE10", subtotal="60.00").code == "SAVE10"
 
 
@@ -153,7 +153,7 @@ def test_a_cart_that_no_longer_qualifies_loses_its_voucher_with_a_message(boot):
     apply(cart, "SAVE10")
     assert cart_voucher_check(cart, subtotal=Decimal("60.00")) == ""
     message = cart_voucher_check(cart, subtotal=Decimal("40.00"))
-    assert message == "The code SAVE10 was removed: Add 10.00 EUR more to use this code."
+    assert message == "The code SAVE10 was removed: Add €10.00 more to use this code."
     cart.refresh_from_db()
     assert cart.voucher is None
     assert voucher.pk

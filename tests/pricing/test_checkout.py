@@ -59,8 +59,8 @@ def place(client, country: str, **business) -> Order:
 def test_checkout_applies_the_shipping_countrys_rates_per_class(cart_client):
     page, _, _ = to_review(cart_client, "DE")
     # standard 23.80 + shipping 4.90 = 28.70 × 19/119 = 4.58; reduced 21.40 × 7/107 = 1.40
-    assert "Including VAT 19 % on 24.12 EUR" in page
-    assert "Including VAT 7 % on 20.00 EUR" in page
+    assert "Including VAT 19 % on €24.12" in page
+    assert "Including VAT 7 % on €20.00" in page
     order = place(cart_client, "DE")
     assert (order.tax, order.total, order.prices_include_tax, order.reverse_charge) == (
         D("5.98"),
@@ -89,7 +89,7 @@ def test_net_prices_show_excl_vat_and_add_the_tax(cart_client, settings):
     settings.SHOP_PRICES_INCLUDE_TAX = False
     page, _, _ = to_review(cart_client, "DE")
     assert "excl. VAT" in page
-    assert "VAT 19 % on 28.70 EUR" in page
+    assert "VAT 19 % on €28.70" in page
     order = place(cart_client, "DE")
     # 28.70 × 19 % = 5.453 → 5.45; 21.40 × 7 % = 1.498 → 1.50
     assert (order.tax, order.total, order.prices_include_tax) == (D("6.95"), D("57.05"), False)
@@ -149,13 +149,13 @@ def test_the_invoice_and_confirmation_mail_show_the_breakdown(cart_client, setti
     settings.SHOP_SELLER_NAME = "Lovelace Engines GmbH"
     order = place(cart_client, "DE")
     invoice = cart_client.get(f"/orders/{order.number}/invoice/").content.decode()
-    assert "Including VAT 19 % on 24.12 EUR" in invoice
-    assert "Including VAT 7 % on 20.00 EUR" in invoice
+    assert "Including VAT 19 % on €24.12" in invoice
+    assert "Including VAT 7 % on €20.00" in invoice
     assert "Lovelace Engines GmbH" in invoice
     assert "Reverse charge" not in invoice
     from notifications.models import Message
 
     mail = Message.objects.get(kind=Message.Kind.ORDER_CONFIRMATION)
-    assert "Including VAT 19 % on 24.12 EUR: 4.58 EUR" in mail.body_text
-    assert "Including VAT 7 % on 20.00 EUR: 1.40 EUR" in mail.body_text
-    assert "Including VAT 19 % on 24.12 EUR" in mail.body_html
+    assert "Including VAT 19 % on €24.12: €4.58" in mail.body_text
+    assert "Including VAT 7 % on €20.00: €1.40" in mail.body_text
+    assert "Including VAT 19 % on €24.12" in mail.body_html

@@ -19,8 +19,8 @@ START = datetime(2026, 12, 10, 9, 0, tzinfo=UTC)
 END = datetime(2026, 12, 12, 9, 0, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 STRUCK = re.compile(
-    r"<del><span class=\"visually-hidden\">Regular price </span>10.00 EUR</del>\s*"
-    r"<ins><span class=\"visually-hidden\">Sale price </span>7.50 EUR</ins>"
+    r"<del><span class=\"visually-hidden\">Regular price </span>€10.00</del>\s*"
+    r"<ins><span class=\"visually-hidden\">Sale price </span>€7.50</ins>"
 )
 
 
@@ -76,7 +76,7 @@ def test_the_list_detail_and_cart_strike_the_regular_price_through(client, kettl
     with time_machine.travel(END, tick=False):
         page = text(client.get(f"/products/{kettle.slug}/"))
         assert "<del>" not in page
-        assert "10.00 EUR" in page
+        assert "€10.00" in page
 
 
 def test_the_htmx_variant_swap_shows_the_variants_sale(client, db):
@@ -114,8 +114,8 @@ def test_the_order_line_keeps_the_sale_price_after_the_sale_ends(client, kettle)
     with time_machine.travel(END + timedelta(days=3), tick=False):
         client.force_login(shopper)
         page = text(client.get(f"/orders/{order.number}/"))
-        assert "7.50 EUR" in page
-        assert "15.00 EUR" in page
+        assert "€7.50" in page
+        assert "€15.00" in page
         assert Order.objects.get().lines.get().unit_price == D("7.50")
 
 
@@ -135,7 +135,7 @@ def test_a_sale_starting_between_review_and_place_asks_to_confirm_again(client, 
         page = response.content.decode()
         assert "prices changed" in page
         assert "Confirm the new total and place order" in page
-        assert "12.40 EUR" in page  # 7.50 + shipping 4.90
+        assert "€12.40" in page  # 7.50 + shipping 4.90
     assert not Order.objects.exists()
     assert Cart.objects.get(user=shopper).lines.count() == 1
 
@@ -168,7 +168,7 @@ def test_a_sale_price_must_be_below_the_price_in_the_admin(client, django_user_m
 def test_net_prices_are_shown_excl_vat(client, settings, kettle):
     settings.SHOP_PRICES_INCLUDE_TAX = False
     with time_machine.travel(END, tick=False):
-        assert '10.00 EUR <small class="tax-note">excl. VAT</small>' in text(client.get(f"/products/{kettle.slug}/"))
+        assert '€10.00 <small class="tax-note">excl. VAT</small>' in text(client.get(f"/products/{kettle.slug}/"))
         assert "excl. VAT" in text(client.get("/products/"))
 
 
