@@ -107,7 +107,8 @@ class VariantOut(Schema):
     id: int
     sku: str
     label: str = Field(description="The option values, “M / Blue”; empty for a product's only variant.")
-    price: Decimal
+    price: Decimal = Field(description="What the variant sells for now: the sale price during a sale.")
+    regular_price: Decimal = Field(description="The price without a sale; equal to `price` when none is on.")
     stock: int
     in_stock: bool
     weight_grams: int | None
@@ -119,7 +120,8 @@ class ProductOut(Schema):
     slug: str
     sku: str
     description: str
-    price: Decimal
+    price: Decimal = Field(description="What the product sells for now: the sale price during its sale.")
+    regular_price: Decimal = Field(description="The price without a sale; equal to `price` when none is on.")
     currency: str
     stock: int = Field(description="Units over all variants.")
     in_stock: bool

@@ -76,7 +76,7 @@ def seo_head(context):
             "description": _plain(product.description) or f"{product.name} at {chrome.name}.",
             "type": "product",
             "image": _product_image_url(request, product, context.get("version", "")),
-            "price": money_round(product.price),  # machine format: a plain decimal
+            "price": money_round(product.current_price),  # what it sells for now; machine format: a plain decimal
             "currency": settings.SHOP_CURRENCY,
         }
     elif category is not None and hasattr(category, "slug"):
@@ -114,7 +114,7 @@ def product_json_ld(context, product, breadcrumbs, variant=None):
     offer = {
         "@type": "Offer",
         "url": url,
-        "price": str(money_round(variant.price if variant else product.price)),
+        "price": str(money_round(variant.price_now(product)[1] if variant else product.current_price)),
         "priceCurrency": settings.SHOP_CURRENCY,
         "availability": "https://schema.org/InStock"
         if variant is not None and variant.in_stock

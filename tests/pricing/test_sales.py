@@ -174,3 +174,17 @@ def test_net_prices_are_shown_excl_vat(client, settings, kettle):
 
 def test_gross_prices_carry_no_tax_note(client, kettle):
     assert "excl. VAT" not in text(client.get(f"/products/{kettle.slug}/"))
+
+
+def test_the_api_and_the_structured_data_give_the_price_now(client, kettle):
+    """Integrations and search engines see the price the page and the checkout charge, not the regular one."""
+    with time_machine.travel(START + SECOND, tick=False):
+        item = client.get(f"/api/v1/product/{kettle.pk}").json()
+        assert (item["price"], item["regular_price"]) == ("7.50", "10.00")
+        assert (item["variants"][0]["price"], item["variants"][0]["regular_price"]) == ("7.50", "10.00")
+        page = client.get(f"/products/{kettle.slug}/").content.decode()
+        assert '"price":"7.50"' in page
+        assert '<meta property="product:price:amount" content="7.50">' in page
+    with time_machine.travel(END, tick=False):
+        item = client.get(f"/api/v1/product/{kettle.pk}").json()
+        assert (item["price"], item["regular_price"]) == ("10.00", "10.00")
