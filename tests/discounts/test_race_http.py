@@ -8,17 +8,9 @@ its own cookies, all submitting together behind a barrier. PostgreSQL only: SQLi
 and its test database lives in memory, where no other process can see it.
 """
 
-import os
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.conf import settings
 from django.db import connection
 
 from cart.models import CartLine
@@ -27,14 +19,13 @@ from orders.models import Order
 from tests.factories import make_product, stock_of
 from tests.orders.conftest import make_shopper
 from tests.orders.test_concurrency_http import (
-    GUNICORN,
-    ROOT,
     expect_redirect,
     main_content,
     problem,
     race,
     shopper_reaches_review,
 )
+from tests.orders.test_concurrency_http import server as gunicorn_server
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -44,67 +35,8 @@ pytestmark = [
         "serialises writers",
     ),
 ]
-PORT = int(os.environ.get("DISCOUNTS_RACE_PORT", "15421"))
 
-
-@pytest.fixture(scope="module")
-def server(django_db_setup, tmp_path_factory) -> Iterator[str]:
-    """gunicorn (4 processes × 5 threads) serving the test database; yields its base URL."""
-    db = connection.settings_dict
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
-    env = {
-        "PATH": os.environ["PATH"],
-        "HOME": str(tmp_path_factory.mktemp("gunicorn-home")),
-        "DJANGO_SETTINGS_MODULE": "shop.settings_test",
-        "DATABASE_URL": f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}",
-        "SECRET_KEY": settings.SECRET_KEY,
-        "PAYMENT_WEBHOOK_SECRET": settings.PAYMENT_WEBHOOK_SECRET,
-        "WEB_CONCURRENCY": "4",
-        "GUNICORN_THREADS": "5",
-        "DB_POOL_MAX_SIZE": "5",
-        "DB_POOL_TIMEOUT": "20",
-        "GUNICORN_BIND": f"127.0.0.1:{PORT}",
-        "GUNICORN_ACCESSLOG": "",
-        "LOG_LEVEL": "WARNING",
-    }
-    log_path = tmp_path_factory.mktemp("gunicorn-log") / "gunicorn.log"
-    base = f"http://127.0.0.1:{PORT}"
-    with open(log_path, "w") as log:
-        process = subprocess.Popen(
-            [GUNICORN, "-c", "gunicorn.conf.py"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    try:
-        wait_until_up(base, process, log_path)
-        yield base
-    finally:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
-    errors = log_path.read_text()
-    if "Traceback" in errors:
-        print(errors[-5000:], file=sys.stderr)
-
-
-def wait_until_up(base: str, process: subprocess.Popen, log_path, timeout: float = 90) -> None:
-    """Wait for the health check; a slow answer on a busy machine (a read timeout) is tried again."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            pytest.fail(f"gunicorn exited early:\n{log_path.read_text()[-3000:]}")
-        try:
-            with urllib.request.urlopen(base + "/healthz", timeout=5):
-                return
-        except OSError:  # refused, reset, timed out (URLError is an OSError too)
-            time.sleep(0.2)
-    pytest.fail(f"gunicorn did not answer within {timeout:.0f}s:\n{log_path.read_text()[-3000:]}")
+server = gunicorn_server  # the HTTP proof's fixture: gunicorn serving the test database, for this module too
 
 
 def shopper_with_code(base: str, email: str, product, guest: bool):
