@@ -59,6 +59,12 @@ def test_the_nu_html_checker_finds_no_error(client, tmp_path):
     for n, url in enumerate([f"/orders/{order.number}/", f"/orders/{order.number}/invoice/", "/accounts/sessions/"]):
         files[url] = tmp_path / f"shopper-{n}.html"
         files[url].write_bytes(client.get(url).content)
+    assert vnu_errors(jar, files) == []
+
+
+def vnu_errors(jar, files: dict) -> list[str]:
+    """The Nu Html Checker's errors in `files` ({name: path of a saved page}), as "name:line: message",
+    leaving out htmx's attributes and the KNOWN messages."""
     run = subprocess.run(
         ["java", "-jar", str(jar), "--errors-only", "--format", "json", *map(str, files.values())],
         capture_output=True,
@@ -66,10 +72,9 @@ def test_the_nu_html_checker_finds_no_error(client, tmp_path):
         timeout=120,
     )
     messages = json.loads(run.stderr or run.stdout)["messages"]
-    by_file = {str(path): url for url, path in files.items()}
-    errors = [
+    by_file = {str(path): name for name, path in files.items()}
+    return [
         f"{by_file.get(m.get('url', '').removeprefix('file:'), m.get('url'))}:{m.get('lastLine')}: {m['message']}"
         for m in messages
         if m.get("type") == "error" and not _is_htmx(m) and m["message"] not in KNOWN
     ]
-    assert errors == []
