@@ -244,7 +244,10 @@ SHOP_PASSWORD_RETRY_AFTER = env.int("SHOP_PASSWORD_RETRY_AFTER", default=3600)
 SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/", "/assets/", "/pages/"]
 
 # --- Internationalisation -------------------------------------------------------------------------
-LANGUAGE_CODE = "en-us"
+LANGUAGE_CODE = "en"
+# The storefront's languages: English (the default, unprefixed URLs) and German (/de/...).
+LANGUAGES = [("en", "English"), ("de", "Deutsch")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
