@@ -76,6 +76,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionMiddleware",
+    # The language from the django_language cookie or Accept-Language (English by default).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The token-less first POST of a visitor without state passes the CSRF check (shop/shared.py).
     "shop.middleware.FreshVisitorCsrfMiddleware",
