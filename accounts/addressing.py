@@ -6,6 +6,8 @@ postcode is free text, and may be empty where a country has none (Hong Kong, mos
 
 import re
 
+from django.utils.translation import gettext
+
 _FIVE_DIGITS = r"\d{5}"
 _FOUR_DIGITS = r"\d{4}"
 _THREE_TWO = r"\d{3} ?\d{2}"
@@ -50,7 +52,7 @@ def postcode_problem(country: str, postcode: str) -> str | None:
         return None
     pattern, example = rule
     if not postcode:
-        return f"Enter the postcode (for example {example})."
+        return gettext("Enter the postcode (for example %(example)s).") % {"example": example}
     if not re.fullmatch(pattern, postcode.strip().upper()):
-        return f"This is not a postcode of that country (for example {example})."
+        return gettext("This is not a postcode of that country (for example %(example)s).") % {"example": example}
     return None

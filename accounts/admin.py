@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from accounts import services
 from accounts.models import Address, LaunchSubscriber, Session, User
@@ -44,16 +46,16 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("email", "name")
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Personal info", {"fields": ("name",)}),
-        ("Permissions", {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
-        ("Important dates", {"fields": ("last_login", "date_joined", "email_verified_at")}),
+        (_("Personal info"), {"fields": ("name",)}),
+        (_("Permissions"), {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")}),
+        (_("Important dates"), {"fields": ("last_login", "date_joined", "email_verified_at")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "usable_password", "password1", "password2")}),)
 
-    @admin.action(description="Log out all sessions of the selected users")
+    @admin.action(description=_("Log out all sessions of the selected users"))
     def revoke_sessions(self, request, queryset):
         count = sum(services.session_revoke_all(user=user) for user in queryset)
-        self.message_user(request, f"{count} session(s) logged out.")
+        self.message_user(request, gettext("%(count)s session(s) logged out.") % {"count": count})
 
 
 @admin.register(Session)

@@ -13,7 +13,8 @@ from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import DataExport, User
 from accounts.tokens import signed_read
@@ -97,7 +98,9 @@ def data_export_build(*, export_id: int) -> int:
                 "days": settings.ACCOUNT_EXPORT_LINK_MAX_AGE // 86400,
                 "size_kb": size // 1024,
             }
-            mail_enqueue(to=export.user.email, kind="data_export", context=context, vouched_by=export.user)
+            # A worker runs this, outside the user's request: the mail is in the language they last used.
+            with translation.override(export.user.language):
+                mail_enqueue(to=export.user.email, kind="data_export", context=context, vouched_by=export.user)
     return size
 
 
@@ -111,10 +114,10 @@ def data_export_for_link(*, token: str, user: User) -> DataExport:
         token,
         salt=LINK_SALT,
         max_age=settings.ACCOUNT_EXPORT_LINK_MAX_AGE,
-        invalid=ExportLinkInvalid("This download link is not valid."),
-        expired=ExportLinkInvalid("This download link has expired: ask for a new file in your profile."),
+        invalid=ExportLinkInvalid(_("This download link is not valid.")),
+        expired=ExportLinkInvalid(_("This download link has expired: ask for a new file in your profile.")),
     )
     export = DataExport.objects.filter(pk=pk, user=user).exclude(finished_at=None).first()
     if export is None:
-        raise ExportLinkInvalid("This file is no longer available: ask for a new one in your profile.")
+        raise ExportLinkInvalid(_("This file is no longer available: ask for a new one in your profile."))
     return export

@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import password_validation
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 from phonenumber_field.phonenumber import PhoneNumber
 from phonenumbers import NumberParseException
 
@@ -18,18 +19,18 @@ PASSWORD_MAX_LENGTH = 1024
 
 class RegisterForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
-    name = forms.CharField(label="Name (optional)", max_length=150, required=False)
+    name = forms.CharField(label=_("Name (optional)"), max_length=150, required=False)
     password1 = forms.CharField(
-        label="Password",
+        label=_("Password"),
         max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
         help_text=password_validation.password_validators_help_text_html(),
     )
     password2 = forms.CharField(
-        label="Password (again)",
+        label=_("Password (again)"),
         max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
@@ -38,14 +39,14 @@ class RegisterForm(forms.Form):
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists.")
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
 
     def clean(self) -> dict:
         cleaned = super().clean()
         password1, password2 = cleaned.get("password1"), cleaned.get("password2")
         if password1 and password2 and password1 != password2:
-            self.add_error("password2", "The two passwords do not match.")
+            self.add_error("password2", _("The two passwords do not match."))
         elif password1:
             candidate = User(email=cleaned.get("email", ""), name=cleaned.get("name", ""))
             try:
@@ -62,7 +63,7 @@ class ClaimForm(RegisterForm):
         super().__init__(*args, **kwargs)
         del self.fields["email"]
         self.email = email
-        self.fields["password1"].label = "Choose a password"
+        self.fields["password1"].label = _("Choose a password")
 
     def clean(self) -> dict:
         self.cleaned_data["email"] = self.email  # the password must not resemble it either
@@ -71,21 +72,21 @@ class ClaimForm(RegisterForm):
 
 class LoginForm(auth_forms.AuthenticationForm):
     username = forms.EmailField(
-        label="E-mail address",
+        label=_("E-mail address"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
     )
     password = forms.CharField(
-        label="Password",
+        label=_("Password"),
         max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
-    remember = forms.BooleanField(label="Remember me on this device", required=False)
+    remember = forms.BooleanField(label=_("Remember me on this device"), required=False)
 
     error_messages = {
-        "invalid_login": "That e-mail address and password do not match an account.",
-        "inactive": "That e-mail address and password do not match an account.",
+        "invalid_login": _("That e-mail address and password do not match an account."),
+        "inactive": _("That e-mail address and password do not match an account."),
     }
 
 
@@ -100,7 +101,7 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     """
 
     email = forms.EmailField(
-        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
     def send_mail(
@@ -120,10 +121,10 @@ class SetPasswordForm(auth_forms.SetPasswordForm):
 
 
 class ProfileForm(forms.Form):
-    name = forms.CharField(max_length=150, required=False)
-    email = forms.EmailField(label="E-mail address", max_length=254)
+    name = forms.CharField(label=_("Name"), max_length=150, required=False)
+    email = forms.EmailField(label=_("E-mail address"), max_length=254)
     current_password = forms.CharField(
-        label="Current password (needed to change the e-mail address)",
+        label=_("Current password (needed to change the e-mail address)"),
         max_length=PASSWORD_MAX_LENGTH,
         required=False,
         strip=False,
@@ -138,7 +139,7 @@ class ProfileForm(forms.Form):
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
         if User.objects.filter(email__iexact=email).exclude(pk=self.user.pk).exists():
-            raise forms.ValidationError("An account with this e-mail address already exists.")
+            raise forms.ValidationError(_("An account with this e-mail address already exists."))
         return email
 
     def clean(self) -> dict:
@@ -146,13 +147,13 @@ class ProfileForm(forms.Form):
         email = cleaned.get("email")
         if email and email.lower() != self.user.email.lower():
             if not self.user.check_password(cleaned.get("current_password") or ""):
-                self.add_error("current_password", "Enter your current password to change the e-mail address.")
+                self.add_error("current_password", _("Enter your current password to change the e-mail address."))
         return cleaned
 
 
 class ConfirmPasswordForm(forms.Form):
     password = forms.CharField(
-        label="Your password",
+        label=_("Your password"),
         max_length=PASSWORD_MAX_LENGTH,
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
@@ -165,7 +166,7 @@ class ConfirmPasswordForm(forms.Form):
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
-            raise forms.ValidationError("That password is not correct.")
+            raise forms.ValidationError(_("That password is not correct."))
         return password
 
 
@@ -174,11 +175,11 @@ class AddressForm(forms.ModelForm):
 
     # Parsed in clean(), with the address's country as the region of a number written without +prefix.
     phone = forms.CharField(
-        label="Phone (optional)",
+        label=_("Phone (optional)"),
         max_length=32,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "tel", "type": "tel"}),
-        help_text="For the courier, if a delivery needs it.",
+        help_text=_("For the courier, if a delivery needs it."),
     )
 
     class Meta:
@@ -192,7 +193,7 @@ class AddressForm(forms.ModelForm):
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "country": SelectFast(attrs={"autocomplete": "country"}, cache_key="countries"),
         }
-        error_messages = {"country": {"invalid_choice": "We do not ship to that country. Choose one from the list."}}
+        error_messages = {"country": {"invalid_choice": _("We do not ship to that country. Choose one from the list.")}}
 
     def __init__(self, *args, **kwargs) -> None:
         # The add form and any inline edit forms share the profile page (with the profile form): own ids.
@@ -218,7 +219,7 @@ class AddressForm(forms.ModelForm):
                 except NumberParseException:
                     number = None
                 if number is None or not number.is_valid():
-                    self.add_error("phone", "This is not a phone number (for example +44 20 7946 0958).")
+                    self.add_error("phone", _("This is not a phone number (for example +44 20 7946 0958)."))
                 else:
                     cleaned["phone"] = number
         return cleaned
@@ -231,14 +232,14 @@ class AddressForm(forms.ModelForm):
 
 class StorefrontPasswordForm(forms.Form):
     password = forms.CharField(
-        label="Shop password", max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
+        label=_("Shop password"), max_length=PASSWORD_MAX_LENGTH, strip=False, widget=forms.PasswordInput
     )
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 
 
 class LaunchNotifyForm(forms.Form):
     email = forms.EmailField(
-        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
     next = forms.CharField(required=False, max_length=2000, widget=forms.HiddenInput)
 

@@ -6,7 +6,9 @@ from django.conf import settings
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
+from django.utils import translation
 from django.utils.deprecation import MiddlewareMixin
+from django.utils.functional import empty
 from django_htmx.http import HttpResponseClientRedirect
 from django_htmx.middleware import HtmxDetails
 
@@ -85,4 +87,22 @@ class StorefrontGateMiddleware(MiddlewareMixin):
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if getattr(request, "gate_token_slide", False):
             gate.gate_token_issue(response)
+        return response
+
+
+class UserLanguageMiddleware(MiddlewareMixin):
+    """Remember the language a logged-in user last used, for the mail a worker sends later (User.language).
+
+    Only when the request loaded the user anyway and the language changed: one UPDATE per change, no query
+    otherwise. After LocaleMiddleware and AuthenticationMiddleware.
+    """
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if user is None or getattr(user, "_wrapped", None) is empty or not user.is_authenticated:
+            return response
+        language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
+        if language and language != user.language:
+            type(user).objects.filter(pk=user.pk).update(language=language)
+            user.language = language
         return response

@@ -7,6 +7,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 from django_countries.fields import CountryField
 from phonenumber_field.modelfields import PhoneNumberField
 from ua_parser import parse as parse_user_agent
@@ -50,6 +51,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     date_joined = models.DateTimeField(default=timezone.now)
     # When the owner proved they read mail at `email` (a confirmation link); None: not yet.
     email_verified_at = models.DateTimeField("e-mail verified at", null=True, blank=True)
+    # The language of the mail sent outside a request (the data export link, built by a worker): the one
+    # of the user's latest request, kept by accounts.middleware.UserLanguageMiddleware.
+    language = models.CharField(max_length=7, db_default="en")
 
     objects = UserManager()
 
@@ -135,7 +139,7 @@ class Session(AbstractBaseSession):
 def describe_user_agent(user_agent: str) -> str:
     """A human name for a User-Agent string ("Chrome on iPhone"), from ua-parser's maintained rules."""
     if not user_agent:
-        return "Unknown device"
+        return gettext("Unknown device")
     parsed = parse_user_agent(user_agent)
     browser = parsed.user_agent.family if parsed.user_agent and parsed.user_agent.family != "Other" else ""
     # "Chrome Mobile iOS", "Firefox iOS", "Edge Mobile": the system is named after "on".
@@ -144,7 +148,7 @@ def describe_user_agent(user_agent: str) -> str:
     system = device if device in ("iPhone", "iPad") else (parsed.os.family if parsed.os else "")
     system = {"Mac OS X": "macOS", "Other": ""}.get(system, system)
     if browser and system:
-        return f"{browser} on {system}"
+        return gettext("%(browser)s on %(system)s") % {"browser": browser, "system": system}
     return browser or system or user_agent[:60]
 
 

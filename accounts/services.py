@@ -11,7 +11,8 @@ from django.core import signing
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from accounts import gate
 from accounts.models import Address, EmailConfirmation, LaunchSubscriber, Session, User
@@ -42,11 +43,19 @@ class ConfirmationExpired(ConfirmationInvalid):
     pass
 
 
-EMAIL_TAKEN = "An account with this e-mail address already exists."
+EMAIL_TAKEN = _("An account with this e-mail address already exists.")
 
 
 def _session_store():
     return import_module(settings.SESSION_ENGINE).SessionStore
+
+
+def _request_language() -> str:
+    """The active language (the request's), as one of LANGUAGES; the default outside a request."""
+    try:
+        return translation.get_supported_language_variant(translation.get_language() or settings.LANGUAGE_CODE)
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def user_register(*, email: str, password: str, name: str = "", confirm: bool = True) -> User:
@@ -59,7 +68,7 @@ def user_register(*, email: str, password: str, name: str = "", confirm: bool = 
         raise EmailTaken(EMAIL_TAKEN)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(email=email, password=password, name=name)
+            user = User.objects.create_user(email=email, password=password, name=name, language=_request_language())
             mail_enqueue(to=user.email, kind="welcome", context={"name": user.name}, vouched_by=user)
             if confirm:
                 email_confirmation_send(user=user, email=user.email)
@@ -112,15 +121,15 @@ def email_confirmation_check(*, token: str) -> EmailConfirmation:
         token,
         salt=CONFIRM_SALT,
         max_age=settings.ACCOUNT_EMAIL_CONFIRM_MAX_AGE,
-        invalid=ConfirmationInvalid("This confirmation link is not valid. Check that you copied all of it."),
-        expired=ConfirmationExpired("This confirmation link has expired. Ask for a new one."),
+        invalid=ConfirmationInvalid(_("This confirmation link is not valid. Check that you copied all of it.")),
+        expired=ConfirmationExpired(_("This confirmation link has expired. Ask for a new one.")),
     )
     confirmation = EmailConfirmation.objects.select_related("user").filter(pk=pk).first()
     if confirmation is None or confirmation.confirmed_at is not None:
-        raise ConfirmationInvalid("This confirmation link was already used.")
+        raise ConfirmationInvalid(_("This confirmation link was already used."))
     newest = EmailConfirmation.objects.filter(user_id=confirmation.user_id).values_list("pk", flat=True).first()
     if newest != confirmation.pk:
-        raise ConfirmationInvalid("A newer confirmation link was sent since this one: use that one.")
+        raise ConfirmationInvalid(_("A newer confirmation link was sent since this one: use that one."))
     return confirmation
 
 
@@ -150,10 +159,10 @@ def email_confirmation_resend(*, user: User) -> str:
     """A new link for the address waiting (or the account's own); returns it. Throttled per account."""
     pending = email_confirmation_pending(user=user)
     if pending is None and user.email_verified:
-        raise ConfirmationInvalid("Your e-mail address is already confirmed.")
+        raise ConfirmationInvalid(_("Your e-mail address is already confirmed."))
     subject = str(user.pk)
     if throttle_blocked(RESEND_THROTTLE_SCOPE, subject, settings.LOGIN_FAILURE_LIMIT):
-        raise Throttled("We sent several links already. Wait a while, and look in the spam folder.")
+        raise Throttled(_("We sent several links already. Wait a while, and look in the spam folder."))
     throttle_fail(RESEND_THROTTLE_SCOPE, subject, settings.LOGIN_FAILURE_WINDOW)
     email = pending.email if pending else user.email
     email_confirmation_send(user=user, email=email)
@@ -316,7 +325,7 @@ NOTIFY_THROTTLE_SCOPE = "storefront-notify"
 def gate_password_try(*, ip: str, password: str) -> bool:
     """Whether the storefront password is right; wrong ones count per client IP (Throttled over the limit)."""
     if throttle_blocked(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT):
-        raise Throttled("Too many wrong passwords. Wait a few minutes and try again.")
+        raise Throttled(_("Too many wrong passwords. Wait a few minutes and try again."))
     if gate.gate_password_matches(password):
         return True
     throttle_fail(GATE_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_WINDOW)
@@ -326,7 +335,7 @@ def gate_password_try(*, ip: str, password: str) -> bool:
 def launch_notify_throttle(*, ip: str) -> None:
     """Count one "tell me when you open" from this client; Throttled past four times the login limit."""
     if throttle_blocked(NOTIFY_THROTTLE_SCOPE, ip, settings.LOGIN_FAILURE_LIMIT * 4):
-        raise Throttled("Too many requests. Wait a few minutes and try again.")
+        raise Throttled(_("Too many requests. Wait a few minutes and try again."))
 
 
 def launch_subscriber_add(*, email: str, ip: str) -> LaunchSubscriber:

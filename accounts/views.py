@@ -12,6 +12,8 @@ from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -78,7 +80,7 @@ def register(request: HttpRequest) -> HttpResponse:
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
             event_record(request, EventName.REGISTERED)
-            messages.success(request, "Welcome! Your account is ready.")
+            messages.success(request, _("Welcome! Your account is ready."))
             _merge_cart(request, user)
             return redirect(_safe_next(request, next_url, "accounts:profile"))
     return render(request, "accounts/register.html", {"form": form, "next": next_url or ""})
@@ -90,7 +92,7 @@ def _merge_cart(request: HttpRequest, user) -> None:
         messages.warning(request, notice)
 
 
-UNVERIFIED = (
+UNVERIFIED = gettext_lazy(
     "Your e-mail address is not confirmed yet: open the link we sent you, or ask for a new one in your profile."
 )
 
@@ -145,7 +147,7 @@ def password_change(request: HttpRequest) -> HttpResponse:
     form = PasswordChangeForm(request.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         services.user_change_password(request=request, user=request.user, password=form.cleaned_data["new_password1"])
-        messages.success(request, "Your password was changed. Your other sessions were logged out.")
+        messages.success(request, _("Your password was changed. Your other sessions were logged out."))
         return redirect("accounts:profile")
     return render(request, "accounts/password_change.html", {"form": form})
 
@@ -194,7 +196,7 @@ def email_confirm(request: HttpRequest, token: str) -> HttpResponse:
         return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=410)
     except (services.ConfirmationInvalid, services.EmailTaken) as exc:
         return render(request, "accounts/email_confirm.html", {"problem": str(exc)}, status=400)
-    messages.success(request, f"Thank you: {user.email} is confirmed.")
+    messages.success(request, _("Thank you: %(email)s is confirmed.") % {"email": user.email})
     return redirect("accounts:profile" if request.user.is_authenticated else "accounts:login")
 
 
@@ -206,7 +208,7 @@ def email_confirm_resend(request: HttpRequest) -> HttpResponse:
     except services.AccountError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"We sent a new confirmation link to {email}.")
+        messages.success(request, _("We sent a new confirmation link to %(email)s.") % {"email": email})
     return redirect("accounts:profile")
 
 
@@ -243,12 +245,12 @@ def profile(request: HttpRequest) -> HttpResponse:
         except services.EmailTaken as exc:
             form.add_error("email", str(exc))
         else:
-            messages.success(request, "Your profile was saved.")
+            messages.success(request, _("Your profile was saved."))
             if pending:
                 messages.info(
                     request,
-                    f"We sent a confirmation link to {pending}. Until you open it, your address stays "
-                    f"{request.user.email}.",
+                    _("We sent a confirmation link to %(pending)s. Until you open it, your address stays %(current)s.")
+                    % {"pending": pending, "current": request.user.email},
                 )
             return redirect("accounts:profile")
     return render(request, "accounts/profile.html", _profile_context(request, profile_form=form))
@@ -279,7 +281,7 @@ def address_create(request: HttpRequest) -> HttpResponse:
         return _addresses_response(request, address_form=form)
     services.address_create(user=request.user, data=form.cleaned_data)
     if not request.htmx:
-        messages.success(request, "The address was added.")
+        messages.success(request, _("The address was added."))
     return _addresses_response(request)
 
 
@@ -300,7 +302,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         services.address_update(address=address, data=form.cleaned_data)
         if not request.htmx:
-            messages.success(request, "The address was saved.")
+            messages.success(request, _("The address was saved."))
             return redirect(reverse("accounts:profile") + "#addresses")
         return _page_or_fragment(request, "accounts/profile.html", "address-item", {"address": address})
     return _page_or_fragment(request, "accounts/address_edit.html", "edit-form", {"address": address, "form": form})
@@ -311,7 +313,7 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
 def address_delete(request: HttpRequest, pk: int) -> HttpResponse:
     services.address_delete(address=_own_address(request, pk))
     if not request.htmx:
-        messages.success(request, "The address was deleted.")
+        messages.success(request, _("The address was deleted."))
     return _addresses_response(request)
 
 
@@ -344,11 +346,11 @@ def sessions(request: HttpRequest) -> HttpResponse:
 def session_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
     current = request.session.session_key
     if selectors.session_list_active(user=request.user).filter(public_id=public_id, session_key=current).exists():
-        level, text = messages.ERROR, "To end this session, log out."
+        level, text = messages.ERROR, _("To end this session, log out.")
     elif services.session_revoke(user=request.user, public_id=public_id):
-        level, text = messages.SUCCESS, "That session was logged out."
+        level, text = messages.SUCCESS, _("That session was logged out.")
     else:
-        level, text = messages.INFO, "That session had already ended."
+        level, text = messages.INFO, _("That session had already ended.")
     if not request.htmx:
         messages.add_message(request, level, text)
         return redirect("accounts:sessions")
@@ -360,7 +362,11 @@ def session_revoke(request: HttpRequest, public_id: UUID) -> HttpResponse:
 def sessions_revoke_others(request: HttpRequest) -> HttpResponse:
     count = services.session_revoke_others(user=request.user, keep_key=request.session.session_key)
     if not request.htmx:
-        messages.success(request, f"{count} other session{'s' if count != 1 else ''} logged out.")
+        messages.success(
+            request,
+            ngettext("%(count)s other session logged out.", "%(count)s other sessions logged out.", count)
+            % {"count": count},
+        )
         return redirect("accounts:sessions")
     return _sessions_response(request)
 
@@ -374,8 +380,10 @@ def data_export_request(request: HttpRequest) -> HttpResponse:
     exports.data_export_request(user=request.user)
     messages.info(
         request,
-        "We are preparing the file with your data. It appears here in a moment (reload the page); "
-        "a large file is also sent to you by e-mail.",
+        _(
+            "We are preparing the file with your data. It appears here in a moment (reload the page); "
+            "a large file is also sent to you by e-mail."
+        ),
     )
     return redirect(reverse("accounts:profile") + "#my-data")
 
@@ -407,7 +415,7 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         user = request.user
         logout(request)
         services.user_delete(user=user)
-        messages.success(request, "Your account and your personal data were deleted.")
+        messages.success(request, _("Your account and your personal data were deleted."))
         return redirect("home")
     return render(request, "accounts/delete.html", {"form": form})
 
@@ -455,7 +463,7 @@ def storefront_password(request: HttpRequest) -> HttpResponse:
         response = redirect(_safe_next(request, form.cleaned_data["next"], "home"))
         gate.gate_token_issue(response)
         return response
-    form.add_error("password", "That password is not correct.")
+    form.add_error("password", _("That password is not correct."))
     return storefront_password_page(request, form)
 
 

@@ -11,6 +11,9 @@ from datetime import date
 from decimal import Decimal
 
 from django.conf import settings
+from django.utils.dateformat import format as date_format
+from django.utils.formats import number_format
+from django.utils.translation import gettext, gettext_lazy
 
 from catalog.money import format_money
 
@@ -66,7 +69,8 @@ def _nice_ceiling(value: float) -> float:
 def _format(value: float | Decimal, money: bool) -> str:
     if money:
         return format_money(Decimal(str(value)), settings.SHOP_CURRENCY)  # grid values are floats
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    places = 0 if float(value).is_integer() else 1
+    return number_format(round(value, places), decimal_pos=places, use_l10n=True, force_grouping=True)
 
 
 def bar_chart(*, key: str, title: str, points: list[tuple[date, int | Decimal]], money: bool = False) -> Chart:
@@ -86,35 +90,44 @@ def bar_chart(*, key: str, title: str, points: list[tuple[date, int | Decimal]],
                 y=round(TOP + plot_h - h, 2),
                 width=round(bar_w, 2),
                 height=round(h, 2),
-                title=f"{day:%a %d %b %Y}: {_format(value, money)}",
+                title=f"{date_format(day, 'D d M Y')}: {_format(value, money)}",
             )
         )
     ticks = [Tick(y=round(TOP + plot_h - plot_h * f, 2), label=_format(top * f, money)) for f in (0, 0.5, 1)]
     every = max(math.ceil(len(points) / X_LABELS), 1)
     x_labels = [
-        XLabel(x=round(LEFT + i * slot + slot / 2, 2), label=f"{day:%d %b}") for i, (day, _) in enumerate(points)
+        XLabel(x=round(LEFT + i * slot + slot / 2, 2), label=date_format(day, "d M"))
+        for i, (day, _) in enumerate(points)
     ][::every]
     total = sum((v for _, v in points), start=Decimal(0) if money else 0)
-    desc = f"{title} per day, {points[0][0]:%d %b %Y} to {points[-1][0]:%d %b %Y}: total {_format(total, money)}"
+    desc = gettext("%(title)s per day, %(start)s to %(end)s: total %(total)s") % {
+        "title": title,
+        "start": date_format(points[0][0], "d M Y"),
+        "end": date_format(points[-1][0], "d M Y"),
+        "total": _format(total, money),
+    }
     if points and total:
         best_day, best = max(points, key=lambda p: p[1])
-        desc += f", highest {_format(best, money)} on {best_day:%d %b %Y}"
+        desc += gettext(", highest %(best)s on %(day)s") % {
+            "best": _format(best, money),
+            "day": date_format(best_day, "d M Y"),
+        }
     return Chart(key=key, title=title, desc=desc + ".", bars=bars, ticks=ticks, x_labels=x_labels)
 
 
 SERIES = [
-    ("visits", "Visits", False),
-    ("views", "Product views", False),
-    ("cart_adds", "Add-to-carts", False),
-    ("orders", "Orders", False),
-    ("revenue", "Revenue", True),
+    ("visits", gettext_lazy("Visits"), False),
+    ("views", gettext_lazy("Product views"), False),
+    ("cart_adds", gettext_lazy("Add-to-carts"), False),
+    ("orders", gettext_lazy("Orders"), False),
+    ("revenue", gettext_lazy("Revenue"), True),
 ]
 
 
 def report_charts(days: list) -> list[Chart]:
     """The report's daily charts (visits, product views, add-to-carts, orders, revenue)."""
     return [
-        bar_chart(key=key, title=title, points=[(d.day, getattr(d, key)) for d in days], money=money)
+        bar_chart(key=key, title=str(title), points=[(d.day, getattr(d, key)) for d in days], money=money)
         for key, title, money in SERIES
     ]
 
@@ -136,10 +149,17 @@ def funnel_chart(steps: list) -> dict:
     bars = []
     for i, step in enumerate(steps):
         share = step.actors / first if first else 0
-        words = f"{step.label}: {step.actors:,}"
+        words = f"{step.label}: {number_format(step.actors, use_l10n=True, force_grouping=True)}"
         if step.of_first is not None:
-            words += f" ({step.of_first:.1f}% of the first step"
-            words += f", {step.of_previous:.1f}% of the previous)" if i and step.of_previous is not None else ")"
+            first_share = number_format(step.of_first, decimal_pos=1, use_l10n=True)
+            if i and step.of_previous is not None:
+                previous_share = number_format(step.of_previous, decimal_pos=1, use_l10n=True)
+                words += gettext(" (%(first)s%% of the first step, %(previous)s%% of the previous)") % {
+                    "first": first_share,
+                    "previous": previous_share,
+                }
+            else:
+                words += gettext(" (%(first)s%% of the first step)") % {"first": first_share}
         bars.append(
             FunnelBar(
                 y=i * FUNNEL_ROW, width=round(max(FUNNEL_WIDTH * share, 2), 2), label=words, text_y=i * FUNNEL_ROW + 34

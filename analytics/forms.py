@@ -1,8 +1,13 @@
 """The report's period: from/to dates or a preset, validated by analytics.selectors.period_make."""
 
 from django import forms
+from django.utils.functional import lazy
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from analytics.selectors import PRESETS, InvalidPeriod, Period, period_make
+
+_last_days = lazy(lambda n: gettext("Last %(days)s days") % {"days": n}, str)
 
 
 class DateInput(forms.DateInput):
@@ -13,8 +18,8 @@ class ReportForm(forms.Form):
     """`?from=YYYY-MM-DD&to=YYYY-MM-DD` or `?days=7|30|90`; nothing means the last 30 days."""
 
     days = forms.TypedChoiceField(
-        label="Preset",
-        choices=[("", "—")] + [(n, f"Last {n} days") for n in PRESETS],
+        label=_("Preset"),
+        choices=[("", "—")] + [(n, _last_days(n)) for n in PRESETS],
         coerce=int,
         required=False,
         empty_value=None,
@@ -25,8 +30,8 @@ class ReportForm(forms.Form):
         super().__init__(*args, **kwargs)
         # "from" is a Python keyword, so these two fields are added by name.
         date_field = {"required": False, "input_formats": ["%Y-%m-%d"], "widget": DateInput(format="%Y-%m-%d")}
-        self.fields["from"] = forms.DateField(label="From", **date_field)
-        self.fields["to"] = forms.DateField(label="To", **date_field)
+        self.fields["from"] = forms.DateField(label=_("From"), **date_field)
+        self.fields["to"] = forms.DateField(label=_("To"), **date_field)
         self.order_fields(["from", "to", "days"])
 
     def clean(self) -> dict:

@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from analytics.models import DailyMetric, DailyProduct, DailySearch, Event, EventName
 from analytics.services import day_bounds
@@ -59,13 +61,16 @@ class Period:
 def period_make(start: date | None, end: date | None, *, days: int | None = None) -> Period:
     """The period asked for: the last `days` days, or [start, end]; the last 30 days when nothing is given."""
     today = timezone.localdate()
-    out_of_range = InvalidPeriod(f"Dates must lie between {EARLIEST:%Y-%m-%d} and today ({today:%Y-%m-%d}).")
+    out_of_range = InvalidPeriod(
+        gettext("Dates must lie between %(earliest)s and today (%(today)s).")
+        % {"earliest": f"{EARLIEST:%Y-%m-%d}", "today": f"{today:%Y-%m-%d}"}
+    )
     # Before any date arithmetic: 0001-01-05 minus 29 days overflows.
     if any(value is not None and not EARLIEST <= value <= today for value in (start, end)):
         raise out_of_range
     if days is not None:
         if days not in PRESETS:
-            raise InvalidPeriod(f"Choose one of {', '.join(map(str, PRESETS))} days.")
+            raise InvalidPeriod(gettext("Choose one of %(presets)s days.") % {"presets": ", ".join(map(str, PRESETS))})
         start, end = today - timedelta(days=days - 1), today
     elif start is None and end is None:
         start, end = today - timedelta(days=DEFAULT_DAYS - 1), today
@@ -76,9 +81,9 @@ def period_make(start: date | None, end: date | None, *, days: int | None = None
     if start < EARLIEST or end > today:
         raise out_of_range
     if start > end:
-        raise InvalidPeriod("The start date is after the end date.")
+        raise InvalidPeriod(gettext("The start date is after the end date."))
     if (end - start).days + 1 > MAX_DAYS:
-        raise InvalidPeriod(f"A report covers at most {MAX_DAYS} days (two years).")
+        raise InvalidPeriod(gettext("A report covers at most %(days)s days (two years).") % {"days": MAX_DAYS})
     return Period(start, end)
 
 
@@ -135,25 +140,25 @@ class Report:
 
 # (key, label, metric, column, money)
 TOTALS = [
-    ("visits", "Visits", DailyMetric.VISITS, "actors", False),
-    ("views", "Product views", EventName.PRODUCT_VIEWED, "events", False),
-    ("searches", "Searches", EventName.SEARCH, "events", False),
-    ("cart_adds", "Add-to-carts", EventName.CART_ADD, "events", False),
-    ("cart_removes", "Removals from cart", EventName.CART_REMOVE, "events", False),
-    ("checkouts", "Checkouts started", EventName.CHECKOUT_STARTED, "events", False),
-    ("orders", "Orders", EventName.ORDER_PLACED, "events", False),
-    ("order_value", "Order value", EventName.ORDER_PLACED, "amount", True),
-    ("payments", "Payments", EventName.PAYMENT_SUCCEEDED, "events", False),
-    ("payment_failures", "Failed payments", EventName.PAYMENT_FAILED, "events", False),
-    ("revenue", "Revenue (paid)", EventName.PAYMENT_SUCCEEDED, "amount", True),
-    ("registrations", "Registrations", EventName.REGISTERED, "events", False),
-    ("logins", "Logins", EventName.LOGGED_IN, "events", False),
+    ("visits", _("Visits"), DailyMetric.VISITS, "actors", False),
+    ("views", _("Product views"), EventName.PRODUCT_VIEWED, "events", False),
+    ("searches", _("Searches"), EventName.SEARCH, "events", False),
+    ("cart_adds", _("Add-to-carts"), EventName.CART_ADD, "events", False),
+    ("cart_removes", _("Removals from cart"), EventName.CART_REMOVE, "events", False),
+    ("checkouts", _("Checkouts started"), EventName.CHECKOUT_STARTED, "events", False),
+    ("orders", _("Orders"), EventName.ORDER_PLACED, "events", False),
+    ("order_value", _("Order value"), EventName.ORDER_PLACED, "amount", True),
+    ("payments", _("Payments"), EventName.PAYMENT_SUCCEEDED, "events", False),
+    ("payment_failures", _("Failed payments"), EventName.PAYMENT_FAILED, "events", False),
+    ("revenue", _("Revenue (paid)"), EventName.PAYMENT_SUCCEEDED, "amount", True),
+    ("registrations", _("Registrations"), EventName.REGISTERED, "events", False),
+    ("logins", _("Logins"), EventName.LOGGED_IN, "events", False),
 ]
 FUNNEL = [
-    ("Viewed a product", EventName.PRODUCT_VIEWED),
-    ("Added to cart", EventName.CART_ADD),
-    ("Started checkout", EventName.CHECKOUT_STARTED),
-    ("Paid", EventName.PAYMENT_SUCCEEDED),
+    (_("Viewed a product"), EventName.PRODUCT_VIEWED),
+    (_("Added to cart"), EventName.CART_ADD),
+    (_("Started checkout"), EventName.CHECKOUT_STARTED),
+    (_("Paid"), EventName.PAYMENT_SUCCEEDED),
 ]
 
 
@@ -215,9 +220,9 @@ def report_get(*, period: Period, limit: int = 10) -> Report:
 # From the orders themselves (not the usage events, which a shopper may opt out of): orders placed in the
 # period and not cancelled. Net revenue is what the shopper pays, less tax: discounts are already off.
 ORDER_TOTALS = [
-    ("discounts", "Discounts given", "discounts"),
-    ("tax", "Tax collected", "tax"),
-    ("net_revenue", "Revenue net of discounts and tax", "net"),
+    ("discounts", _("Discounts given"), "discounts"),
+    ("tax", _("Tax collected"), "tax"),
+    ("net_revenue", _("Revenue net of discounts and tax"), "net"),
 ]
 
 

@@ -4,18 +4,19 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Scope(models.TextChoices):
     """What a token may do; staff-only scopes are granted to staff users alone."""
 
-    CATALOG_READ = "catalog:read", "read the catalog"
-    CART = "cart", "cart and checkout, own orders"
-    ACCOUNT = "account", "read and change one's own account"
-    CATALOG_WRITE = "catalog:write", "staff: create, change and delete products"
-    STATS_WRITE = "stats:write", "log usage statistics"
-    STATS_READ = "stats:read", "staff: read usage statistics"
-    MAIL_SEND = "mail:send", "staff: send e-mail through the outbox"
+    CATALOG_READ = "catalog:read", _("read the catalog")
+    CART = "cart", _("cart and checkout, own orders")
+    ACCOUNT = "account", _("read and change one's own account")
+    CATALOG_WRITE = "catalog:write", _("staff: create, change and delete products")
+    STATS_WRITE = "stats:write", _("log usage statistics")
+    STATS_READ = "stats:read", _("staff: read usage statistics")
+    MAIL_SEND = "mail:send", _("staff: send e-mail through the outbox")
 
 
 STAFF_SCOPES = frozenset({Scope.CATALOG_WRITE, Scope.STATS_READ, Scope.MAIL_SEND})

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "shop.middleware.FreshVisitorCsrfMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # accounts: keeps User.language, the language of the mail a worker sends the user later.
+    "accounts.middleware.UserLanguageMiddleware",
     # Everything answered to a logged-in visitor is `no-store, private`.
     "shop.middleware.PrivatePagesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

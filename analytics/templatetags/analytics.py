@@ -1,4 +1,6 @@
 from django import template
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 
 register = template.Library()
 
@@ -7,5 +9,6 @@ register = template.Library()
 def change(value: float | None) -> str:
     """ "+12.5%", "−3.0%", or "new" when the previous period had nothing to compare with."""
     if value is None:
-        return "new"
-    return f"{value:+.1f}%".replace("-", "\u2212")
+        return gettext("new")
+    sign = "+" if value >= 0 else "\u2212"
+    return f"{sign}{number_format(abs(value), decimal_pos=1, use_l10n=True)}%"
