@@ -3,6 +3,7 @@
 from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.sessions.middleware import SessionMiddleware as DjangoSessionMiddleware
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import resolve_url
@@ -103,6 +104,6 @@ class UserLanguageMiddleware(MiddlewareMixin):
             return response
         language = getattr(request, "LANGUAGE_CODE", None) or translation.get_language()
         if language and language != user.language:
-            type(user).objects.filter(pk=user.pk).update(language=language)
+            get_user_model()._default_manager.filter(pk=user.pk).update(language=language)
             user.language = language
         return response
