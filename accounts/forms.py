@@ -193,6 +193,15 @@ class AddressForm(forms.ModelForm):
             "postcode": forms.TextInput(attrs={"autocomplete": "postal-code"}),
             "country": SelectFast(attrs={"autocomplete": "country"}, cache_key="countries"),
         }
+        # The model's verbose names in the visitor's language (set here: on the model they would need a migration).
+        labels = {
+            "name": _("Name"),
+            "line1": _("Address line 1"),
+            "line2": _("Address line 2"),
+            "city": _("City"),
+            "postcode": _("Postcode"),
+            "country": _("Country"),
+        }
         error_messages = {"country": {"invalid_choice": _("We do not ship to that country. Choose one from the list.")}}
 
     def __init__(self, *args, **kwargs) -> None:

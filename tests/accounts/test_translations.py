@@ -100,6 +100,8 @@ def test_the_profile_is_german(client, user):
         "Meine Daten herunterladen",
     ):
         assert text in page
+    assert "Adresszeile 1" in page  # the address form's labels
+    assert "Address line 1" not in page
     assert "Address book" not in page
     assert "Your account" not in page
 

@@ -29,6 +29,7 @@ def test_the_report_is_german_with_german_dates_and_numbers(client, staff, known
     assert '<th scope="row">Umsatz (bezahlt)</th>' in page
     assert "30,00\xa0€" in page
     assert "+50,0%" in page
+    assert '<th scope="col">Veränderung</th>' in page
     assert "Produktaufrufe pro Tag, 08 Mär 2026 bis 14 Mär 2026: insgesamt 6, höchster Wert 4 am 10 Mär 2026." in page
     assert "Ein Produkt angesehen: 4 (100,0 % des ersten Schritts)" in page
     assert "Di, 10. März 2026" in page  # the daily table
