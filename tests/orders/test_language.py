@@ -26,6 +26,13 @@ GERMAN = {"HTTP_ACCEPT_LANGUAGE": "de"}
 smtp_server = mail_fixtures.smtp_server  # the real SMTP server on loopback
 
 
+@pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    # LocaleMiddleware leaves a German request's language active in the thread: later tests expect English.
+    yield
+    translation.deactivate()
+
+
 def german(client: Client, url: str):
     """A page as a German-speaking shopper asks for it (the one place that says how a request asks for German)."""
     return client.get(url, **GERMAN, follow=True)
