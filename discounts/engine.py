@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalog.money import money_round
 from discounts.models import Promotion, Voucher
@@ -159,10 +160,9 @@ def discounts_for(
         return with_voucher
     if with_voucher.total > without_voucher.total:
         return with_voucher
-    without_voucher.voucher_note = (
-        f"Your code {voucher.code} saves less than “{blocking[0].label}”, which does not combine with codes: "
-        f"the promotion applies."
-    )
+    without_voucher.voucher_note = _(
+        "Your code %(code)s saves less than “%(promotion)s”, which does not combine with codes: the promotion applies."
+    ) % {"code": voucher.code, "promotion": blocking[0].label}
     return without_voucher
 
 
@@ -193,7 +193,7 @@ def _compute(lines, shipping_cost: Decimal, promotions, voucher, tree_get) -> Di
 
 
 def _apply_voucher(voucher: Voucher, lines, keys, left: dict, shipping_cost, result: Discounts, tree_get) -> None:
-    label = f"Code {voucher.code}"
+    label = _("Code %(code)s") % {"code": voucher.code}
     if voucher.kind == Voucher.Kind.FREE_SHIPPING:
         result.shipping_discount = shipping_cost
         result.applied.append(Applied(label, shipping_cost, voucher=voucher, free_shipping=True))

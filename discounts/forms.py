@@ -2,6 +2,7 @@
 
 from django import forms
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 FLASH_KEY = "voucher_error"
 NEXT_CHOICES = [("cart", "cart"), ("review", "review")]
@@ -9,9 +10,9 @@ NEXT_CHOICES = [("cart", "cart"), ("review", "review")]
 
 class VoucherForm(forms.Form):
     code = forms.CharField(
-        label="Voucher code",
+        label=_("Voucher code"),
         max_length=32,
-        error_messages={"required": "Enter a voucher code.", "max_length": "This code is not valid."},
+        error_messages={"required": _("Enter a voucher code."), "max_length": _("This code is not valid.")},
         widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false"}),
     )
     next = forms.ChoiceField(choices=NEXT_CHOICES, required=False)

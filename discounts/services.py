@@ -15,6 +15,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.throttle import throttle_blocked, throttle_fail
 from catalog.money import format_money
@@ -23,8 +25,8 @@ from discounts.models import Redemption, Voucher, code_normalise
 # No 0/O, 1/I/L: a code read from paper is typed right.
 CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 THROTTLE_SCOPE = "voucher-guess"
-UNKNOWN = "This code is not valid. Check it and try again."
-THROTTLED = "Too many codes tried. Please wait a few minutes and try again."
+UNKNOWN = gettext_lazy("This code is not valid. Check it and try again.")
+THROTTLED = gettext_lazy("Too many codes tried. Please wait a few minutes and try again.")
 
 
 class VoucherRefused(Exception):
@@ -52,16 +54,16 @@ def voucher_problem(voucher: Voucher, *, subtotal: Decimal, now=None) -> str:
     """Why the voucher cannot be used on goods worth `subtotal` now ("" when it can). No query."""
     now = now or timezone.now()
     if not voucher.is_active:
-        return UNKNOWN
+        return str(UNKNOWN)
     if voucher.valid_from is not None and now < voucher.valid_from:
-        return f"This code is valid from {_when(voucher.valid_from)}."
+        return _("This code is valid from %(when)s.") % {"when": _when(voucher.valid_from)}
     if voucher.valid_until is not None and now >= voucher.valid_until:
-        return f"This code expired on {_when(voucher.valid_until)}."
+        return _("This code expired on %(when)s.") % {"when": _when(voucher.valid_until)}
     if voucher.usage_limit is not None and voucher.times_used >= voucher.usage_limit:
-        return "This code has been used up."
+        return _("This code has been used up.")
     if subtotal < voucher.minimum_order:
         more = format_money(voucher.minimum_order - subtotal, settings.SHOP_CURRENCY)
-        return f"Add {more} more to use this code."
+        return _("Add %(amount)s more to use this code.") % {"amount": more}
     return ""
 
 
@@ -71,7 +73,7 @@ def voucher_customer_problem(voucher: Voucher, email: str) -> str:
         return ""
     used = Redemption.objects.filter(voucher=voucher, email=email.strip().lower()).count()
     if used >= voucher.per_customer_limit:
-        return "You have already used this code as often as it allows."
+        return _("You have already used this code as often as it allows.")
     return ""
 
 
@@ -83,12 +85,12 @@ def voucher_apply(cart, code: str, *, subtotal: Decimal, email: str = "", ip: st
     """
     subjects = [f"cart:{cart.pk}"] + ([f"ip:{ip}"] if ip else [])
     if any(throttle_blocked(THROTTLE_SCOPE, s, settings.VOUCHER_GUESS_LIMIT) for s in subjects):
-        raise VoucherRefused(THROTTLED)
+        raise VoucherRefused(str(THROTTLED))
     voucher = voucher_find(code)
     if voucher is None:
         for subject in subjects:
             throttle_fail(THROTTLE_SCOPE, subject, settings.VOUCHER_GUESS_WINDOW)
-        raise VoucherRefused(UNKNOWN)
+        raise VoucherRefused(str(UNKNOWN))
     problem = voucher_problem(voucher, subtotal=subtotal) or voucher_customer_problem(voucher, email)
     if problem:
         raise VoucherRefused(problem)
@@ -114,7 +116,7 @@ def cart_voucher_check(cart, *, subtotal: Decimal) -> str:
     if not problem:
         return ""
     voucher_remove(cart)
-    return f"The code {voucher.code} was removed: {problem}"
+    return _("The code %(code)s was removed: %(reason)s") % {"code": voucher.code, "reason": problem}
 
 
 def voucher_redeem(voucher_id: int, *, email: str, subtotal: Decimal) -> Voucher:
@@ -125,7 +127,7 @@ def voucher_redeem(voucher_id: int, *, email: str, subtotal: Decimal) -> Voucher
     """
     voucher = Voucher.objects.select_for_update().filter(pk=voucher_id).first()
     if voucher is None:
-        raise VoucherRefused(UNKNOWN)
+        raise VoucherRefused(str(UNKNOWN))
     problem = voucher_problem(voucher, subtotal=subtotal) or voucher_customer_problem(voucher, email)
     if problem:
         raise VoucherRefused(problem)
@@ -135,7 +137,7 @@ def voucher_redeem(voucher_id: int, *, email: str, subtotal: Decimal) -> Voucher
         .update(times_used=F("times_used") + 1)
     )
     if not taken:
-        raise VoucherRefused("This code has been used up.")
+        raise VoucherRefused(_("This code has been used up."))
     voucher.times_used += 1
     return voucher
 

@@ -20,7 +20,7 @@ from django.db import InterfaceError, OperationalError, connection, models, tran
 from django.db.models import Count, F, Min, Q
 from django.db.models.functions import Coalesce
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from notifications.models import Message
 
@@ -65,8 +65,14 @@ def absolute_url(path: str) -> str:
     return settings.SHOP_BASE_URL + "/" + path.lstrip("/")
 
 
-def message_render(kind: str, context: dict[str, Any]) -> RenderedMail:
-    """Subject, text and HTML of one kind, all from the same context (templates/emails/<kind>.*)."""
+def message_render(kind: str, context: dict[str, Any], *, language: str | None = None) -> RenderedMail:
+    """Subject, text and HTML of one kind, all from the same context (templates/emails/<kind>.*), in
+    `language` (a LANGUAGES code; None: the active language)."""
+    with translation.override(language or translation.get_language()):
+        return _render(kind, context)
+
+
+def _render(kind: str, context: dict[str, Any]) -> RenderedMail:
     full = {
         "SHOP_NAME": settings.SHOP_NAME,
         "SHOP_CURRENCY": settings.SHOP_CURRENCY,
@@ -108,6 +114,7 @@ def mail_enqueue(
     context: dict[str, Any],
     vouched_by: models.Model | str | None = None,
     bulk: bool = False,
+    language: str | None = None,
 ) -> Message:
     """Write an outbox row in the caller's transaction; its delivery task is enqueued on commit.
 
@@ -115,7 +122,9 @@ def mail_enqueue(
     the templates need (see docs/operations.md), rendered now, so it may hold any objects.
     vouched_by: what makes the address known: None (a registered user must have it), a saved model
     instance listed in VOUCHERS whose stored address is `to` (a User, later an Order), or OPERATOR.
-    bulk: over a rate limit bulk mail is dropped, other mail waits. Raises UnknownRecipient.
+    bulk: over a rate limit bulk mail is dropped, other mail waits. language: what the mail is written in
+    (a LANGUAGES code); None: the active language — pass it where the mail is not the request's answer
+    (an order's mails pass the order's language). Raises UnknownRecipient.
     """
     to = to.strip()
     if kind not in Message.Kind.values:
@@ -126,7 +135,7 @@ def mail_enqueue(
         and not get_user_model()._default_manager.filter(email__iexact=to, email_verified_at__isnull=False).exists()
     ):
         raise UnknownRecipient(f"{to} is not a confirmed address: no bulk mail goes to it.")
-    rendered = message_render(kind, context)
+    rendered = message_render(kind, context, language=language)
     message = Message.objects.create(
         to=to,
         kind=kind,

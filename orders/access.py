@@ -14,6 +14,7 @@ from django.core import signing
 from django.db.models import Q
 from django.http import HttpRequest
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.throttle import throttle_blocked, throttle_fail
 from accounts.tokens import signed_read
@@ -47,8 +48,8 @@ def order_link_number(token: str) -> str:
         token,
         salt=LINK_SALT,
         max_age=settings.ORDER_LINK_MAX_AGE,
-        invalid=LinkInvalid("This order link is not valid."),
-        expired=LinkExpired("This order link has expired."),
+        invalid=LinkInvalid(_("This order link is not valid.")),
+        expired=LinkExpired(_("This order link has expired.")),
     )
 
 
@@ -108,7 +109,7 @@ def order_link_send(*, ip: str, number: str, email: str) -> None:
     """
     subjects = dict(zip(LOOKUP_SCOPES, (ip, email.strip().lower()), strict=True))
     if any(throttle_blocked(scope, subject, settings.ORDER_LOOKUP_LIMIT) for scope, subject in subjects.items()):
-        raise LookupThrottled("Too many requests. Wait a while and try again.")
+        raise LookupThrottled(_("Too many requests. Wait a while and try again."))
     for scope, subject in subjects.items():
         throttle_fail(scope, subject, settings.ORDER_LOOKUP_WINDOW)
     order = order_by_number_and_email(number=number, email=email)

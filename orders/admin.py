@@ -9,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_noop
 
 from catalog.money import format_money
 from orders import refunds, services
@@ -184,7 +185,9 @@ class OrderAdmin(admin.ModelAdmin):
     @admin.action(description="Cancel unpaid orders (releases stock)")
     def cancel(self, request, queryset):
         def cancel(*, order, actor):
-            return services.order_cancel(order=order, actor=actor, reason="Cancelled by the shop.")
+            return services.order_cancel(
+                order=order, actor=actor, reason=gettext_noop("Cancelled by the shop.")
+            )  # translated where shown
 
         _run(self, request, queryset, cancel, "cancelled")
 

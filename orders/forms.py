@@ -2,6 +2,8 @@
 
 from django import forms
 from django.conf import settings
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from stdnum.eu import vat as eu_vat
 
 from accounts.forms import AddressForm
@@ -13,16 +15,16 @@ from pricing import tax
 class AddressChoiceForm(forms.Form):
     """Step 1: an address from the book, or a new one (the fields of NewAddressForm)."""
 
-    address = forms.ChoiceField(label="Ship to", widget=forms.RadioSelect)
+    address = forms.ChoiceField(label=_("Ship to"), widget=forms.RadioSelect)
 
     def __init__(self, *args, addresses: list[Address], **kwargs) -> None:
         super().__init__(*args, **kwargs)
         choices = [(str(a.pk), ", ".join(a.lines())) for a in addresses]
-        self.fields["address"].choices = [*choices, ("new", "A new address")]
+        self.fields["address"].choices = [*choices, ("new", _("A new address"))]
 
 
 class NewAddressForm(AddressForm):
-    save_to_book = forms.BooleanField(label="Save it in my address book", required=False, initial=True)
+    save_to_book = forms.BooleanField(label=_("Save it in my address book"), required=False, initial=True)
 
     def __init__(self, *args, bookable: bool = True, **kwargs) -> None:
         kwargs.setdefault("auto_id", "id_new_%s")
@@ -37,16 +39,16 @@ class BusinessForm(forms.Form):
     seller's, shipped to such a country, means reverse charge (no VAT)."""
 
     company = forms.CharField(
-        label="Company name",
+        label=_("Company name"),
         max_length=200,
         required=False,
         widget=forms.TextInput(attrs={"autocomplete": "organization"}),
     )
     vat_number = forms.CharField(
-        label="VAT number",
+        label=_("VAT number"),
         max_length=20,
         required=False,
-        help_text="Businesses in the EU: with the country prefix, for example DE136695976.",
+        help_text=_("Businesses in the EU: with the country prefix, for example DE136695976."),
     )
 
     def __init__(self, *args, **kwargs) -> None:
@@ -59,14 +61,17 @@ class BusinessForm(forms.Form):
             return ""
         if not tax.vat_number_valid(number):
             raise forms.ValidationError(
-                "This is not a valid EU VAT number: check the country prefix and the digits (for example DE136695976)."
+                _(
+                    "This is not a valid EU VAT number: check the country prefix and the digits "
+                    "(for example DE136695976)."
+                )
             )
         return eu_vat.compact(number)
 
     def clean(self) -> dict:
         data = super().clean()
         if data.get("vat_number") and not data.get("company"):
-            self.add_error("company", "Enter the company name that goes with the VAT number.")
+            self.add_error("company", _("Enter the company name that goes with the VAT number."))
         return data
 
 
@@ -74,28 +79,30 @@ class GuestForm(forms.Form):
     """The first step for a visitor without an account: where the confirmation and the order link go."""
 
     email = forms.EmailField(
-        label="E-mail address", max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
+        label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
 class OrderLookupForm(forms.Form):
-    number = forms.CharField(label="Order number", max_length=16, help_text="For example K7Q4-MZ2X.")
+    number = forms.CharField(label=_("Order number"), max_length=16, help_text=_("For example K7Q4-MZ2X."))
     email = forms.EmailField(
-        label="E-mail address used for the order",
+        label=_("E-mail address used for the order"),
         max_length=254,
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 
 class ShippingForm(forms.Form):
-    """Step 2: one of the flat rates from ORDER_SHIPPING_RATES."""
+    """Step 2: one of the flat rates from ORDER_SHIPPING_RATES (their names translated where the catalog
+    knows them: orders.pipeline.SHIPPING_NAMES)."""
 
-    method = forms.ChoiceField(label="Shipping method", widget=forms.RadioSelect)
+    method = forms.ChoiceField(label=_("Shipping method"), widget=forms.RadioSelect)
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["method"].choices = [
-            (code, f"{label}: {format_money(price)}") for code, (label, price) in settings.ORDER_SHIPPING_RATES.items()
+            (code, f"{gettext(label)}: {format_money(price)}")
+            for code, (label, price) in settings.ORDER_SHIPPING_RATES.items()
         ]
 
 

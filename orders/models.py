@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from catalog.money import money_field as _money
@@ -19,12 +20,12 @@ class Order(models.Model):
     """What a shopper bought: snapshots of lines, address and totals, and where it stands."""
 
     class Status(models.TextChoices):
-        PENDING_PAYMENT = "pending_payment", "awaiting payment"
-        PAID = "paid", "paid"
-        SHIPPED = "shipped", "shipped"
-        COMPLETED = "completed", "completed"
-        CANCELLED = "cancelled", "cancelled"
-        REFUNDED = "refunded", "refunded"
+        PENDING_PAYMENT = "pending_payment", _("awaiting payment")
+        PAID = "paid", _("paid")
+        SHIPPED = "shipped", _("shipped")
+        COMPLETED = "completed", _("completed")
+        CANCELLED = "cancelled", _("cancelled")
+        REFUNDED = "refunded", _("refunded")
 
     number = models.CharField(max_length=16, unique=True, help_text="Human-friendly, shown to the shopper.")
     # SET_NULL: deleting an account keeps its orders (bookkeeping); the e-mail snapshot stays.
@@ -33,6 +34,8 @@ class Order(models.Model):
     )
     email = models.EmailField("e-mail address", max_length=254)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING_PAYMENT)
+    # The language the shopper placed the order in (a LANGUAGES code): every mail about it is written in it.
+    language = models.CharField(max_length=7, default="en", db_default="en")
     currency = models.CharField(max_length=3)
     subtotal = _money()
     shipping_method = models.CharField(max_length=32)
@@ -226,9 +229,9 @@ class Invoice(models.Model):
     """The bill for an order, created with it: payments pay an invoice, never an order directly."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "open"
-        PAID = "paid", "paid"
-        VOID = "void", "void"
+        OPEN = "open", _("open")
+        PAID = "paid", _("paid")
+        VOID = "void", _("void")
 
     order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="invoice")
     number = models.PositiveBigIntegerField(unique=True)
@@ -261,12 +264,12 @@ class Payment(models.Model):
     """One attempt at paying an invoice, on the provider's hosted page: no card data ever gets here."""
 
     class Status(models.TextChoices):
-        PROCESSING = "processing", "processing"
-        PENDING = "pending", "awaiting confirmation"
-        UNKNOWN = "unknown", "no answer from the gateway"
-        SUCCEEDED = "succeeded", "succeeded"
-        FAILED = "failed", "failed"
-        REFUNDED = "refunded", "refunded"
+        PROCESSING = "processing", _("processing")
+        PENDING = "pending", _("awaiting confirmation")
+        UNKNOWN = "unknown", _("no answer from the gateway")
+        SUCCEEDED = "succeeded", _("succeeded")
+        FAILED = "failed", _("failed")
+        REFUNDED = "refunded", _("refunded")
 
     IN_FLIGHT = (Status.PROCESSING, Status.PENDING, Status.UNKNOWN)
 
@@ -315,9 +318,9 @@ class Refund(models.Model):
     """Money given back from a succeeded payment, all or part. Pending refunds count against what is left."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "asked the provider"
-        SUCCEEDED = "succeeded", "refunded"
-        FAILED = "failed", "refused by the provider"
+        PENDING = "pending", _("asked the provider")
+        SUCCEEDED = "succeeded", _("refunded")
+        FAILED = "failed", _("refused by the provider")
 
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds")
     amount = _money()

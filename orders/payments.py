@@ -20,6 +20,8 @@ from decimal import Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from analytics.models import EventName
 from analytics.services import event_record_for
@@ -67,12 +69,16 @@ def payment_payable(*, invoice: Invoice, now=None) -> None:
     order = invoice.order
     now = now or timezone.now()
     if invoice.status == Invoice.Status.PAID:
-        raise PaymentNotAllowed(f"Order {order.number} is already paid.")
+        raise PaymentNotAllowed(_("Order %(number)s is already paid.") % {"number": order.number})
     if order.status != Order.Status.PENDING_PAYMENT or invoice.status != Invoice.Status.OPEN:
-        raise PaymentNotAllowed(f"Order {order.number} is {order.get_status_display()}; it can no longer be paid.")
+        raise PaymentNotAllowed(
+            _("Order %(number)s is %(status)s; it can no longer be paid.")
+            % {"number": order.number, "status": order.get_status_display()}
+        )
     if order.reserved_until <= now:
         raise PaymentNotAllowed(
-            f"The reservation of order {order.number} has expired; the items are no longer held for you."
+            _("The reservation of order %(number)s has expired; the items are no longer held for you.")
+            % {"number": order.number}
         )
 
 
@@ -91,14 +97,14 @@ def payment_start(*, order: Order, key: str, return_url: str) -> Payment:
         if payment is None:
             payment_payable(invoice=invoice)
             if key != payment_key(invoice=invoice):
-                raise PaymentNotAllowed("This payment form is out of date. Check the order and try again.")
+                raise PaymentNotAllowed(_("This payment form is out of date. Check the order and try again."))
             try:
                 with transaction.atomic():
                     payment = Payment.objects.create(
                         invoice=invoice, gateway=gateway_get().name, idempotency_key=key, amount=invoice.amount_due
                     )
             except IntegrityError:
-                raise PaymentNotAllowed("A payment for this order is already in progress. Wait a moment.") from None
+                raise PaymentNotAllowed(_("A payment for this order is already in progress. Wait a moment.")) from None
             _heal_later(payment)
         elif payment.status in Payment.IN_FLIGHT:
             payment_payable(invoice=invoice)
@@ -118,18 +124,18 @@ def payment_start(*, order: Order, key: str, return_url: str) -> Payment:
             return_url=return_url,
         )
     except GatewayTimeout:
-        _move(payment, to=Payment.Status.UNKNOWN, message="The payment service did not answer in time.")
+        _move(payment, to=Payment.Status.UNKNOWN, message=gettext_noop("The payment service did not answer in time."))
         logger.warning("payment gateway timeout", extra={"payment": payment.pk, "order": order.number})
         payment_reconcile(payment=payment)  # ask once how it stands; the scheduled check asks again later
         payment.refresh_from_db()
         if payment.status == Payment.Status.FAILED:
             raise PaymentUnavailable(
-                "The payment service did not answer in time. Nothing was charged. Please try again."
+                _("The payment service did not answer in time. Nothing was charged. Please try again.")
             ) from None
-        raise PaymentUnavailable("The payment service did not answer in time. Try again in a moment.") from None
+        raise PaymentUnavailable(_("The payment service did not answer in time. Try again in a moment.")) from None
     except GatewayError as exc:
         _fail(payment, message=str(exc)[:300], order=order)
-        raise PaymentUnavailable(f"The payment service refused the payment: {exc}") from None
+        raise PaymentUnavailable(_("The payment service refused the payment: %(reason)s") % {"reason": exc}) from None
     Payment.objects.filter(pk=payment.pk, status__in=Payment.IN_FLIGHT).update(
         gateway_reference=started.reference, redirect_url=started.redirect_url[:2000], updated_at=timezone.now()
     )
@@ -155,10 +161,16 @@ def payment_return(*, order: Order, key: str) -> Payment | None:
 def _outcome(payment: Payment) -> Payment:
     """The attempt, or the error the shopper should see for it."""
     if payment.status == Payment.Status.FAILED:
-        raise PaymentDeclined(payment.message or "The payment was declined.")
+        raise PaymentDeclined(payment_message(payment) or _("The payment was declined."))
     if payment.status == Payment.Status.UNKNOWN:
-        raise PaymentUnavailable("We are still waiting for the payment service to answer. Try again in a moment.")
+        raise PaymentUnavailable(_("We are still waiting for the payment service to answer. Try again in a moment."))
     return payment
+
+
+def payment_message(payment: Payment) -> str:
+    """Why the attempt failed, for the shopper: our own reasons are stored in English and translated here;
+    a provider's own words pass as they are."""
+    return _(payment.message) if payment.message else ""
 
 
 def payment_is_processing(payment: Payment | None) -> bool:
@@ -208,14 +220,18 @@ def payment_apply(*, payment: Payment, answer: GatewayPayment | None) -> str:
     """Record what the gateway says about an attempt (from a response, a webhook or a query)."""
     if answer is None:
         # It never reached the provider: nothing was charged, the shopper may pay again at once.
-        _fail(payment, message="The payment did not reach the payment service; nothing was charged.")
+        _fail(payment, message=gettext_noop("The payment did not reach the payment service; nothing was charged."))
         return "failed"
     if answer.status == "succeeded":
         return payment_settle(payment=payment, answer=answer)
     if answer.status == "pending":
         return "pending" if _move(payment, to=Payment.Status.PENDING) else "unchanged"
     if answer.status == "failed":
-        return "failed" if _fail(payment, message=answer.message or "The payment did not go through.") else "unchanged"
+        return (
+            "failed"
+            if _fail(payment, message=answer.message or gettext_noop("The payment did not go through."))
+            else "unchanged"
+        )
     if answer.status == "open" and payment.status == Payment.Status.UNKNOWN:
         return "open" if _move(payment, to=Payment.Status.PROCESSING) else "unchanged"
     return "unchanged"
@@ -357,7 +373,9 @@ def order_expire(*, order_id: int, now: datetime | None = None) -> str:
     if order.status != Order.Status.PENDING_PAYMENT:
         return "paid meanwhile"
     try:
-        order_cancel(order=order, actor="reservation expiry", reason="The payment did not arrive in time.")
+        order_cancel(
+            order=order, actor="reservation expiry", reason=gettext_noop("The payment did not arrive in time.")
+        )
     except IllegalTransition:
         return "not pending"
     except OrderError:

@@ -16,7 +16,9 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from cart.models import Cart, CartLine
 from cart.services import cart_clear
@@ -102,10 +104,16 @@ class Checkout:
     token: str = ""  # one per review page: a repeated submission finds the order it already placed
     analytics_visitor: str = ""  # the usage statistics' visitor token, empty when the shopper opted out
     email: str = ""  # a guest's address; a member's order takes the account's
+    language: str = ""  # the order's language (its mails'); empty: the request's active language
     business: dict[str, str] = field(default_factory=dict)  # "company" and "vat_number" of a business buyer
     lines: list[CartLine] = field(default_factory=list)
     totals: Totals | None = None
     order: Order | None = None
+
+
+# The default shipping methods' names (ORDER_SHIPPING_RATES), for the catalog: pages show a method's name
+# translated (`gettext(label)`) when the catalog has it, as configured otherwise. Orders keep it in English.
+SHIPPING_NAMES = (gettext_noop("Standard delivery"), gettext_noop("Express delivery"))
 
 
 def shipping_rates() -> dict[str, tuple[str, Decimal]]:
@@ -198,12 +206,12 @@ def checkout_lines(cart: Cart | None) -> list[CartLine]:
 
 def step_cart_not_empty(checkout: Checkout) -> None:
     if checkout.cart is None:
-        raise CartEmpty("Your cart is empty.")
+        raise CartEmpty(_("Your cart is empty."))
     # The cart's row lock: a second submission of the same cart waits here, then finds it empty.
     Cart.objects.select_for_update().filter(pk=checkout.cart.pk).first()
     checkout.lines = checkout_lines(checkout.cart)
     if not checkout.lines:
-        raise CartEmpty("Your cart is empty.")
+        raise CartEmpty(_("Your cart is empty."))
 
 
 def step_products_active(checkout: Checkout) -> None:
@@ -214,33 +222,45 @@ def step_products_active(checkout: Checkout) -> None:
         if line.product.is_archived or line.product.category_id not in visible
     ]
     if gone:
-        raise ProductUnavailable(f"No longer sold: {', '.join(gone)}. Remove it from your cart to check out.")
+        raise ProductUnavailable(
+            _("No longer sold: %(products)s. Remove it from your cart to check out.") % {"products": ", ".join(gone)}
+        )
 
 
 def step_prices_unchanged(checkout: Checkout) -> None:
     if checkout.shipping not in shipping_rates():
-        raise CheckoutError("Choose a shipping method.")
+        raise CheckoutError(_("Choose a shipping method."))
     checkout.totals = checkout_totals_for(checkout, checkout.lines)
     if checkout_quote(checkout.lines, checkout.totals) != checkout.quote:
         raise PricesChanged(
-            f"Your cart or its prices changed since you reviewed it. The total is now "
-            f"{format_money(checkout.totals.total)}. Please check and confirm again.",
+            _(
+                "Your cart or its prices changed since you reviewed it. The total is now %(total)s. "
+                "Please check and confirm again."
+            )
+            % {"total": format_money(checkout.totals.total)},
             checkout.totals,
         )
 
 
 def step_stock_available(checkout: Checkout) -> None:
     short = [
-        f"{line.variant.full_name} ({f'only {line.variant.stock} left' if line.variant.stock else 'sold out'})"
+        _("%(product)s (only %(count)s left)") % {"product": line.variant.full_name, "count": line.variant.stock}
+        if line.variant.stock
+        else _("%(product)s (sold out)") % {"product": line.variant.full_name}
         for line in checkout.lines
         if line.quantity > line.variant.stock
     ]
     if short:
-        raise OutOfStock(f"Not enough stock: {', '.join(short)}. Change the quantities in your cart.")
+        raise OutOfStock(
+            _("Not enough stock: %(products)s. Change the quantities in your cart.") % {"products": ", ".join(short)}
+        )
     limit = settings.CART_MAX_QUANTITY_PER_LINE
     over = [line.variant.full_name for line in checkout.lines if line.quantity > limit]
     if over:
-        raise OutOfStock(f"At most {limit} of each product per order: {', '.join(over)}. Lower the quantities.")
+        raise OutOfStock(
+            _("At most %(limit)s of each product per order: %(products)s. Lower the quantities.")
+            % {"limit": limit, "products": ", ".join(over)}
+        )
 
 
 def step_reserve_stock(checkout: Checkout) -> None:
@@ -259,17 +279,29 @@ def step_redeem_voucher(checkout: Checkout) -> None:
     try:
         voucher_redeem(voucher.pk, email=checkout_email(checkout), subtotal=checkout.totals.subtotal)
     except VoucherRefused as exc:
-        raise CheckoutError(f"The code {voucher.code} cannot be used: {exc} Remove it to place the order.") from exc
+        raise CheckoutError(
+            _("The code %(code)s cannot be used: %(reason)s Remove it to place the order.")
+            % {"code": voucher.code, "reason": exc}
+        ) from exc
+
+
+def checkout_language(checkout: Checkout) -> str:
+    """The order's language: the checkout's, else the active one, as a LANGUAGES code (English if unknown)."""
+    try:
+        return translation.get_supported_language_variant(checkout.language or translation.get_language() or "")
+    except LookupError:
+        return settings.LANGUAGE_CODE
 
 
 def step_create_order(checkout: Checkout) -> None:
     totals, address, now = checkout.totals, checkout.address, timezone.now()
     email = checkout_email(checkout)
     if not email:
-        raise CheckoutError("Enter your e-mail address to check out as a guest.")
+        raise CheckoutError(_("Enter your e-mail address to check out as a guest."))
     fields = dict(
         user=checkout.user,
         email=email,
+        language=checkout_language(checkout),
         currency=settings.SHOP_CURRENCY,
         subtotal=totals.subtotal,
         shipping_method=totals.shipping_method,
@@ -325,7 +357,7 @@ def step_create_order(checkout: Checkout) -> None:
         from_status="",
         to_status=order.status,
         actor=f"{'user' if checkout.user else 'guest'} {email}",
-        note="order placed",
+        note=gettext_noop("order placed"),  # translated where shown
     )
     live_events.staff_order_placed(order)
     cart_clear(checkout.cart)

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from django.db import transaction
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from catalog.money import MONEY_MAX, currency_places, format_money, money, money_round
 from notifications.models import Message
@@ -178,7 +179,11 @@ def payment_refund_stray(*, payment: Payment, actor: str) -> Refund:
     if payment.settled_at is None or payment.status == Payment.Status.REFUNDED or the_orders_payment:
         raise OrderError(f"Payment {payment.idempotency_key} is not a stray charge; refund its order instead.")
     refund = payment_refund(
-        payment=payment, amount=refundable(payment), reason="Charged after the order closed", restock=False, actor=actor
+        payment=payment,
+        amount=refundable(payment),
+        reason=gettext_noop("Charged after the order closed"),
+        restock=False,
+        actor=actor,
     )
     Payment.objects.filter(pk=payment.pk).update(
         status=Payment.Status.REFUNDED, message=f"Stray charge refunded by {actor}."[:300], updated_at=timezone.now()

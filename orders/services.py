@@ -15,6 +15,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Now
+from django.utils.translation import gettext as _
 
 from api import webhooks
 from catalog.models import ProductVariant
@@ -66,7 +67,8 @@ def order_transition(*, order: Order, to: str, actor: str, note: str = "", **cha
         current = Order.objects.select_for_update().only("status").get(pk=order.pk)
         if to not in TRANSITIONS[current.status]:
             raise IllegalTransition(
-                f"Order {order.number} is {current.get_status_display()}: it cannot become {Order.Status(to).label}."
+                _("Order %(number)s is %(status)s: it cannot become %(new_status)s.")
+                % {"number": order.number, "status": current.get_status_display(), "new_status": Order.Status(to).label}
             )
         Order.objects.filter(pk=order.pk).update(status=to, **changes)
         OrderTransition.objects.create(order=order, from_status=current.status, to_status=to, actor=actor, note=note)
@@ -97,8 +99,10 @@ def stock_reserve(items: Iterable[tuple[int, int]]) -> None:
         if not taken:
             variant = ProductVariant.objects.filter(pk=variant_id).select_related("product").first()
             left = variant.stock if variant else 0
-            name = variant.full_name if variant else "A product"
-            raise OutOfStock(f"{name}: only {left} left in stock." if left else f"{name} is sold out.")
+            name = variant.full_name if variant else _("A product")
+            if left:
+                raise OutOfStock(_("%(product)s: only %(count)s left in stock.") % {"product": name, "count": left})
+            raise OutOfStock(_("%(product)s is sold out.") % {"product": name})
     webhooks.stock_low_check(items)
     live_events.variant_stock_changed(variant_id for variant_id, _ in items)
 
@@ -137,7 +141,8 @@ def invoice_create(*, order: Order) -> Invoice:
 
 
 def order_mail(*, order: Order, kind: str, **extra: Any) -> Message:
-    """Queue one mail about the order (written in the caller's transaction, sent after commit)."""
+    """Queue one mail about the order (written in the caller's transaction, sent after commit), in the
+    language the order was placed in, whoever causes it (the shopper, staff, a webhook or a task)."""
     context = {
         "name": order.ship_name,
         "order_number": order.number,
@@ -145,7 +150,7 @@ def order_mail(*, order: Order, kind: str, **extra: Any) -> Message:
         "order_link": order_link_path(order) if order.user_id is None else "",  # a guest's signed link
         **extra,
     }
-    return mail_enqueue(to=order.email, kind=kind, context=context, vouched_by=order)
+    return mail_enqueue(to=order.email, kind=kind, context=context, vouched_by=order, language=order.language)
 
 
 # --- Staff and task operations ----------------------------------------------------------------------
@@ -156,7 +161,9 @@ def order_cancel(*, order: Order, actor: str, reason: str = "") -> Order:
     with transaction.atomic():
         invoice = Invoice.objects.select_for_update().get(order=order)
         if invoice.payments.filter(status__in=Payment.IN_FLIGHT).exists():
-            raise OrderError(f"Order {order.number} has a payment in progress; try again in a minute.")
+            raise OrderError(
+                _("Order %(number)s has a payment in progress; try again in a minute.") % {"number": order.number}
+            )
         order_transition(order=order, to=Order.Status.CANCELLED, actor=actor, note=reason)
         stock_release(order=order)
         redemption_release(order=order)  # a single-use code used on an abandoned order can be used again

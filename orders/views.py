@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.debug import sensitive_post_parameters
@@ -53,6 +55,7 @@ from orders.payments import (
     PaymentError,
     payment_is_processing,
     payment_key,
+    payment_message,
     payment_return,
     payment_start,
     webhook_receive,
@@ -71,7 +74,11 @@ from orders.services import OrderError
 logger = logging.getLogger(__name__)
 ORDERS_PER_PAGE = 20
 SESSION_KEY = "checkout"
-STEPS = [("address", "orders:checkout"), ("shipping", "orders:checkout-shipping"), ("review", "orders:checkout-review")]
+STEPS = [
+    ("address", pgettext_lazy("checkout step", "Address"), "orders:checkout"),
+    ("shipping", pgettext_lazy("checkout step", "Shipping"), "orders:checkout-shipping"),
+    ("review", pgettext_lazy("checkout step", "Review"), "orders:checkout-review"),
+]
 
 
 def _cart_url() -> str:
@@ -88,7 +95,7 @@ def _save_state(request: HttpRequest, **changes) -> None:
 
 def _step(request: HttpRequest, step: str, ctx: dict, status: int = 200) -> HttpResponse:
     """The checkout page at `step`, or only its step fragment for htmx (with the URL to show)."""
-    ctx = {**ctx, "step": step, "steps": [(name, reverse(url)) for name, url in STEPS]}
+    ctx = {**ctx, "step": step, "steps": [(name, label, reverse(url)) for name, label, url in STEPS]}
     if request.htmx and not request.htmx.history_restore_request:
         response = render(request, "orders/checkout.html#step", ctx, status=status)
         response["HX-Push-Url"] = request.get_full_path()
@@ -114,10 +121,10 @@ def _cart_or_redirect(request: HttpRequest, *, buyer: bool = False):
     cart = cart_get(request)
     summary = cart_summary(cart)
     if not summary.lines:
-        messages.info(request, "Your cart is empty.")
+        messages.info(request, _("Your cart is empty."))
         return None, None, _to_cart(request)
     if summary.checkout_blocked:
-        messages.warning(request, "Some items in your cart need your attention before you can check out.")
+        messages.warning(request, _("Some items in your cart need your attention before you can check out."))
         return None, None, _to_cart(request)
     away = _buyer_or_start(request) if buyer else None
     return summary, summary.lines, away  # the same lines: no second query
@@ -382,7 +389,7 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
     if request.method == "POST":
         form = PayForm(request.POST)
         if not form.is_valid():
-            problem = "This payment form is out of date. Check the order and try again."
+            problem = _("This payment form is out of date. Check the order and try again.")
             return render(request, "orders/pay.html", _pay_context(order, problem), status=_error_status(request))
         key = form.cleaned_data["key"]
         back = reverse("orders:checkout-pay-return", args=[order.number]) + "?" + urlencode({"key": key})
@@ -403,9 +410,9 @@ def checkout_pay(request: HttpRequest, number: str) -> HttpResponse:
 
 def _to_order_after(request: HttpRequest, order: Order, payment: Payment) -> HttpResponse:
     if payment.status == Payment.Status.SUCCEEDED:
-        messages.success(request, "Thank you! Your payment was received.")
+        messages.success(request, _("Thank you! Your payment was received."))
     else:
-        messages.info(request, "Your payment is being processed; this page updates when it is confirmed.")
+        messages.info(request, _("Your payment is being processed; this page updates when it is confirmed."))
     return redirect(order)
 
 
@@ -422,10 +429,10 @@ def checkout_pay_return(request: HttpRequest, number: str) -> HttpResponse:
     if payment is None:
         return redirect("orders:checkout-pay", order.number)
     if payment.status == Payment.Status.FAILED:
-        messages.error(request, payment.message or "The payment did not go through.")
+        messages.error(request, payment_message(payment) or _("The payment did not go through."))
         return redirect("orders:checkout-pay", order.number)
     if payment.status == Payment.Status.PROCESSING:
-        messages.info(request, "The payment was not finished. You can pay now.")
+        messages.info(request, _("The payment was not finished. You can pay now."))
         return redirect("orders:checkout-pay", order.number)
     return _to_order_after(request, order, payment)
 
@@ -517,13 +524,13 @@ def order_link(request: HttpRequest, token: str) -> HttpResponse:
     except access.LinkExpired as exc:
         return render(request, "orders/link_invalid.html", {"problem": str(exc), "expired": True}, status=410)
     except (access.LinkInvalid, Order.DoesNotExist):
-        problem = "This order link is not valid. Check that you copied all of it."
+        problem = _("This order link is not valid. Check that you copied all of it.")
         return render(request, "orders/link_invalid.html", {"problem": problem}, status=400)
     access.grant(request, order, access.MAILED_LINK)
     return redirect(order)
 
 
-LOOKUP_SENT = (
+LOOKUP_SENT = gettext_lazy(
     "If that order number and e-mail address belong together, a link to the order is on its way to that "
     "address. It can take a few minutes; look in the spam folder too."
 )
@@ -566,10 +573,10 @@ def order_claim(request: HttpRequest, number: str) -> HttpResponse:
                 mailbox_proven=access.granted_by(request, number) == access.MAILED_LINK,
             )
         except account_services.EmailTaken as exc:
-            form.add_error(None, f"{exc} Log in to see your orders there.")
+            form.add_error(None, _("%(error)s Log in to see your orders there.") % {"error": exc})
         else:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-            messages.success(request, "Your account is ready, and this order is in it.")
+            messages.success(request, _("Your account is ready, and this order is in it."))
             return redirect(order)
     ctx = {"order": order, "latest": selectors.payment_latest(order=order), **_guest_context(request, order, form)}
     return render(request, "orders/order_detail.html", ctx, status=400)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from stdnum.eu import vat as eu_vat
 
 from catalog.money import money_round
@@ -22,7 +23,9 @@ from pricing.models import STANDARD, TaxRate
 
 ZERO = Decimal("0.00")
 HUNDRED = Decimal(100)
-REVERSE_CHARGE_NOTE = "Reverse charge: VAT to be accounted for by the recipient, Art. 196 Directive 2006/112/EC"
+REVERSE_CHARGE_NOTE = gettext_lazy(
+    "Reverse charge: VAT to be accounted for by the recipient, Art. 196 Directive 2006/112/EC"
+)
 # VAT numbers say EL for Greece, ISO 3166 says GR.
 _VAT_PREFIX_COUNTRY = {"EL": "GR"}
 

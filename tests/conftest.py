@@ -17,6 +17,16 @@ def _analytics_buffer_discarded():
 
 
 @pytest.fixture(autouse=True)
+def _default_language_afterwards():
+    """LocaleMiddleware leaves a German request's language active in the thread; the next test starts in the
+    default language."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _cache_cleared():
     """Each test starts with an empty cache (fragments, the catalog tree, the storefront's chrome, rate
     counters) and leaves none behind: the cache is per process, the database per test."""

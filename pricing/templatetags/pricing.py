@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils import formats
 
 from catalog.models import Product, ProductVariant
 from pricing.tax import REVERSE_CHARGE_NOTE
@@ -27,8 +28,8 @@ def price(item, product: Product | None = None) -> dict:
 
 @register.filter
 def percent(rate) -> str:
-    """A rate as people write it: 19, 5.5 (no trailing zeros)."""
-    return f"{Decimal(str(rate)).normalize():f}"
+    """A rate as people write it in the active language: 19, 5.5 (5,5 in German); no trailing zeros."""
+    return f"{Decimal(str(rate)).normalize():f}".replace(".", formats.get_format("DECIMAL_SEPARATOR"))
 
 
 @register.simple_tag
