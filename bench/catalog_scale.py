@@ -10,6 +10,8 @@ attribute choice: lamps of 60 W with warm white light), a common-word search (`r
 description), a rare-word search, a typo search and the detail page of a product with 20 variants. SQL
 per page is counted in-process with Django's test client: with the cache on, a warm page; with it off,
 every request is a cold one. Facet ids differ between databases, so the URLs are filled in from the data.
+After seeding, VACUUM ANALYZE; each server's pages are measured in `--rounds` interleaved rounds (the ratio
+to `db` per round gives the spread), and each row shows the load average before and after.
 """
 
 import argparse

@@ -5,7 +5,9 @@ results given the *other* selected filters.
 Within one option or attribute the values are alternatives (M or L); across them all must hold (M or L, and
 blue). Option values, stock and price hold for one and the same variant. The counts cost a fixed number of
 queries whatever the catalog size: one per kind of facet (categories, availability, options, attributes),
-each with one conditional COUNT per selected group; the facet definitions are cached per catalog version.
+each with one conditional COUNT per selected group, and a search's candidates read once; the facet
+definitions are cached per catalog version. On PostgreSQL an option condition starts from the variant–option
+links by their product column (migration 0010); SQLite joins the variants.
 """
 
 from dataclasses import dataclass, field, replace
@@ -302,7 +304,8 @@ def facets_count(
     """Every facet value with the number of results it would give, all other selected filters kept.
 
     At most four queries (categories, availability, option values, attribute values), none for a kind
-    of facet the catalog does not have. Pass the list's `words` so a search's words are corrected once.
+    of facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates. Pass
+    the list's `words` so a search's words are corrected once.
     """
     from catalog.selectors import product_visible
 
@@ -318,7 +321,7 @@ def facets_count(
     def ids(queryset: QuerySet[Product]) -> Subquery:
         return Subquery(queryset.order_by().values("pk"))
 
-    wrap = bool(params.q) and not _denormalised()
+    wrap = bool(params.q) and connection.vendor != "postgresql"
 
     def plain(queryset: QuerySet[Product]) -> QuerySet[Product]:
         """Products to group or count: SQLite's annotated search matches by id, anything else as it is
