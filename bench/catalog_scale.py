@@ -10,6 +10,8 @@ attribute choice: lamps of 60 W with warm white light), a common-word search (`r
 description), a rare-word search, a typo search and the detail page of a product with 20 variants. SQL
 per page is counted in-process with Django's test client: with the cache on, a warm page; with it off,
 every request is a cold one. Facet ids differ between databases, so the URLs are filled in from the data.
+After seeding, VACUUM ANALYZE; each server's pages are measured in `--rounds` interleaved rounds (the ratio
+to `db` per round gives the spread), and each row shows the load average before and after.
 """
 
 import argparse
@@ -59,11 +61,17 @@ def main() -> int:
         for cache, cache_url in CACHES.items():
             served = {**env, "CACHE_URL": cache_url, "GUNICORN_DRAIN_SECONDS": "0"}
             with run.serve(served, args.workers, "gunicorn-catalog-scale.log", port=args.port) as base:
-                for name, path in urls:
-                    result = run.measure(wrk, base, name, path, args)
-                    sql = queries[path]["warm" if cache == "on" else "cold"]
-                    rows.append({**result, "size": size, "cache": cache, "queries": sql})
-                    print(f"bench: {size} products, cache {cache}: {name} {result['rps']:.0f} req/s", flush=True)
+                before = os.getloadavg()
+                measured = run.measure_rounds(wrk, base, urls, {}, args)
+                load = (before, os.getloadavg())
+            for result in measured:
+                sql = queries[result["path"]]["warm" if cache == "on" else "cold"]
+                rows.append({**result, "size": size, "cache": cache, "queries": sql, "load": load})
+                print(
+                    f"bench: {size} products, cache {cache}: {result['name']} {result['rps']:.0f} req/s, "
+                    f"p50 {result['p50']:.1f} ms",
+                    flush=True,
+                )
     print_table(rows, args)
     print_sql(rows)
     failed = [row for row in rows if row["errors"] or row["status"] != 200]
@@ -74,6 +82,7 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=lambda v: [int(n) for n in v.split(",")], default=[1000, 100_000])
     parser.add_argument("--seconds", type=int, default=int(os.environ.get("BENCH_SECONDS", "5")))
+    parser.add_argument("--rounds", type=int, default=2, help="interleaved rounds over all pages (spread: min–max)")
     parser.add_argument("--connections", type=int, default=1, help="wrk connections (1: a single client)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
@@ -102,9 +111,22 @@ def prepare(env: dict, size: int) -> None:
         ["collectstatic", "--noinput"],
         ["seed_demo", "--products", str(size)],
         ["shell", "-c", "from bench.catalog_scale import add_rare_products; add_rare_products()"],
+        # Planner statistics and the visibility map for the whole fresh load (autovacuum may not have run yet):
+        # without it the first plans are made on guesses and index-only scans read the heap.
+        ["shell", "-c", "from bench.catalog_scale import vacuum_analyze; vacuum_analyze()"],
     ):
         print(f"bench: manage.py {' '.join(command)}", flush=True)
         subprocess.run([run.PYTHON, "manage.py", *command], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
+
+
+def vacuum_analyze() -> None:
+    """VACUUM ANALYZE the database (outside a transaction, as VACUUM requires)."""
+    from django.db import connection
+
+    connection.ensure_connection()
+    connection.connection.autocommit = True
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE")
 
 
 def add_rare_products() -> None:
@@ -192,21 +214,30 @@ def print_sql(rows: list[dict]) -> None:
 
 
 def print_table(rows: list[dict], args: argparse.Namespace) -> None:
+    """One row per page, size and cache setting: means over the rounds, the ratio to floor `db` (req/s) of
+    the same server and its min–max over the rounds, and the load average (1 min) before and after."""
     floor = {(row["size"], row["cache"]): row["rps"] for row in rows if row["name"] == "db"}
     print()
     print(
         f"PostgreSQL, gunicorn {args.workers} workers, wrk {args.threads} threads x {args.connections} connections, "
-        f"{args.seconds}s per URL, {os.cpu_count()} CPUs"
+        f"{args.rounds} interleaved rounds of {args.seconds}s per URL, {os.cpu_count()} CPUs"
     )
     print()
-    print("| products | fragment cache | page | URL | req/s | p50 ms | p99 ms | SQL | errors | vs db |")
-    print("|---:|---|---|---|---:|---:|---:|---:|---:|---:|")
+    print(
+        "| products | fragment cache | page | req/s | p50 ms | p99 ms | SQL | errors | vs db | vs db, min–max | load |"
+    )  # noqa: E501
+    print("|---:|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     for row in rows:
+        ratios = row["ratios"]
+        before, after = row["load"]
         print(
-            f"| {row['size']:,} | {row['cache']} | {row['name']} | {row['path']} | {row['rps']:.0f} | "
+            f"| {row['size']:,} | {row['cache']} | {row['name']} | {row['rps']:.0f} | "
             f"{row['p50']:.2f} | {row['p99']:.2f} | {row['queries']} | {row['errors']} | "
-            f"{row['rps'] / (floor[(row['size'], row['cache'])] or float('nan')):.0%} |"
+            f"{row['rps'] / (floor[(row['size'], row['cache'])] or float('nan')):.0%} | "
+            f"{min(ratios):.0%}–{max(ratios):.0%} | {before[0]:.1f}→{after[0]:.1f} |"
         )
+    print()
+    print("URLs: " + "; ".join(dict.fromkeys(f"{row['name']} {row['path']}" for row in rows)))
 
 
 if __name__ == "__main__":

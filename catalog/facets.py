@@ -5,14 +5,18 @@ results given the *other* selected filters.
 Within one option or attribute the values are alternatives (M or L); across them all must hold (M or L, and
 blue). Option values, stock and price hold for one and the same variant. The counts cost a fixed number of
 queries whatever the catalog size: one per kind of facet (categories, availability, options, attributes),
-each with one conditional COUNT per selected group; the facet definitions are cached per catalog version.
+each with one conditional COUNT per selected group, and a search's candidates read once; the facet
+definitions are cached per catalog version. On PostgreSQL an option condition starts from the variant–option
+links by their product column (migration 0010); SQLite joins the variants.
 """
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
 from django.core.cache import cache
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db import connection
+from django.db.models import BigIntegerField, Count, Exists, Expression, OuterRef, Q, QuerySet, Subquery
+from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
 
 from catalog.models import (
@@ -24,12 +28,36 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.money import InvalidMoney, money
-from catalog.search import SearchWords
+from catalog.search import SearchWords, search_candidates
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
 # A yes/no value in the URL: `b=<attribute id>-yes` or `-no`.
 BOOL_WORDS = {"yes": True, "no": False}
+
+_LINK_PRODUCT = BigIntegerField()
+_LINK_PRODUCT.set_attributes_from_name("product_id")
+_LINK_PRODUCT.model = Through
+
+
+class _LinkProduct(Expression):
+    """`catalog_productvariant_option_values.product_id`, the variant's product on its option links, a column
+    the model does not declare (PostgreSQL only, kept by the triggers of migration 0010)."""
+
+    output_field = BigIntegerField()
+
+    def resolve_expression(self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False):
+        return Col(query.get_initial_alias(), _LINK_PRODUCT)
+
+
+def _denormalised() -> bool:
+    """Whether the option links carry their product (PostgreSQL); SQLite joins the variants instead."""
+    return connection.vendor == "postgresql"
+
+
+def _links() -> QuerySet:
+    """Variant–option links with `link_product` (their variant's product) on PostgreSQL."""
+    return Through.objects.alias(link_product=_LinkProduct())
 
 
 def bool_value(attribute_id: int, value: bool) -> str:
@@ -127,9 +155,20 @@ class AttributeGroups:
         return [*self.choices, *self.booleans]
 
 
-def _variant_q(params, option_groups: dict[int, frozenset[int]], *, skip=None, in_stock=None, prefix: str = "") -> Q:
-    """Conditions on one variant (`prefix` leads from the queried model to it); needs `effective_price`."""
-    variant_pk = OuterRef(f"{prefix}pk" if prefix else "pk")
+def _variant_q(
+    params,
+    option_groups: dict[int, frozenset[int]],
+    *,
+    skip=None,
+    in_stock=None,
+    prefix: str = "",
+    variant_ref: str | None = None,
+    skip_group: int | None = None,
+) -> Q:
+    """Conditions on one variant (`prefix` leads from the queried model to it, `variant_ref` names its id
+    there, when not `prefix` + pk); needs `effective_price`. `skip_group`: an option group the queried
+    rows already meet (links of that group's values)."""
+    variant_pk = OuterRef(variant_ref or (f"{prefix}pk" if prefix else "pk"))
     q = Q()
     if params.in_stock if in_stock is None else in_stock:
         q &= Q(**{f"{prefix}stock__gt": 0})
@@ -138,7 +177,7 @@ def _variant_q(params, option_groups: dict[int, frozenset[int]], *, skip=None, i
     if params.max_price is not None:
         q &= Q(effective_price__lte=params.max_price)
     for option_id, value_ids in option_groups.items():
-        if option_id != skip:
+        if option_id != skip and option_id != skip_group:
             q &= Q(Exists(Through.objects.filter(productvariant_id=variant_pk, optionvalue_id__in=value_ids)))
     return q
 
@@ -158,9 +197,31 @@ def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
 
 
 def _has_variant(params, option_groups, *, skip=None, in_stock=None) -> Q:
-    """The product has one variant meeting every variant condition (an empty Q when there is none)."""
+    """The product has one variant meeting every variant condition (an empty Q when there is none).
+
+    With an option value selected, on PostgreSQL: from the links of that option's values, by their product
+    column (an index lookup), the variant itself joined only for stock or price; else from the variants.
+    """
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
+    groups = [g for g in option_groups if g != skip]
+    if groups and _denormalised():
+        first = min(groups, key=lambda g: len(option_groups[g]))
+        links = _priced(
+            _links().filter(link_product=OuterRef("pk"), optionvalue_id__in=option_groups[first]),
+            params,
+            "productvariant__",
+        )
+        condition = _variant_q(
+            params,
+            option_groups,
+            skip=skip,
+            in_stock=in_stock,
+            prefix="productvariant__",
+            variant_ref="productvariant_id",
+            skip_group=first,
+        )
+        return Q(Exists(links.filter(condition)))
     variants = _priced(ProductVariant.objects.filter(product_id=OuterRef("pk")), params)
     return Q(Exists(variants.filter(_variant_q(params, option_groups, skip=skip, in_stock=in_stock))))
 
@@ -243,15 +304,16 @@ def facets_count(
     """Every facet value with the number of results it would give, all other selected filters kept.
 
     At most four queries (categories, availability, option values, attribute values), none for a kind
-    of facet the catalog does not have. Pass the list's `words` so a search's words are corrected once.
+    of facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates. Pass
+    the list's `words` so a search's words are corrected once.
     """
-    from catalog.selectors import product_search, product_visible
+    from catalog.selectors import product_visible
 
     option_groups = _groups(params.o, definitions.option_of)
     attribute_groups = AttributeGroups.of(params, definitions)
     visible = product_visible(tree)
-    if params.q:
-        visible = product_search(visible, words or params.q)
+    if params.q:  # PostgreSQL: the candidates read once, then counted by id in every query below
+        visible = search_candidates(visible, words or params.q)
     in_category = visible
     if category is not None:
         in_category = visible.filter(category_id__in=tree.descendant_ids(category))
@@ -259,10 +321,12 @@ def facets_count(
     def ids(queryset: QuerySet[Product]) -> Subquery:
         return Subquery(queryset.order_by().values("pk"))
 
+    wrap = bool(params.q) and connection.vendor != "postgresql"
+
     def plain(queryset: QuerySet[Product]) -> QuerySet[Product]:
-        """Products to group or count: a search's ranked candidates by id, anything else as it is (wrapping it
-        would look every product up a second time)."""
-        return Product.objects.filter(pk__in=ids(queryset)) if params.q else queryset.order_by()
+        """Products to group or count: SQLite's annotated search matches by id, anything else as it is
+        (wrapping it would look every product up a second time)."""
+        return Product.objects.filter(pk__in=ids(queryset)) if wrap else queryset.order_by()
 
     impossible = params.impossible
     # Categories: everything but the category.
@@ -273,17 +337,24 @@ def facets_count(
         category_counts = {row["category_id"]: row["n"] for row in rows}
     categories = []
     current = category.pk if category else None
+    # One pass down from the roots (reaching only visible categories): each total is its own count plus its
+    # children's, the query string a category page's links share built once.
+    children: dict[int | None, list[Category]] = {}
+    for c in tree.categories:
+        children.setdefault(c.parent_id, []).append(c)
+    others = params.query(category="", page=1) if category_page else ""
 
-    def walk(parent_id, depth):
-        for c in tree.categories:
-            if c.parent_id == parent_id and tree.is_visible(c):
-                total = sum(category_counts.get(i, 0) for i in tree.descendant_ids(c))
-                if category_page:  # category pages are their own URLs; the other filters come along
-                    href = f"{c.get_absolute_url()}?{params.query(category='', page=1)}"
-                else:
-                    href = f"?{params.query(category=c.slug, page=1)}"
-                categories.append((c, total, depth, href, c.pk == current))
-                walk(c.pk, depth + 1)
+    def walk(parent_id, depth) -> int:
+        below = 0
+        for c in children.get(parent_id, ()):
+            at = len(categories)
+            # category pages are their own URLs; the other filters come along
+            href = f"{c.get_absolute_url()}?{others}" if category_page else f"?{params.query(category=c.slug, page=1)}"
+            categories.append(None)
+            total = category_counts.get(c.pk, 0) + walk(c.pk, depth + 1)
+            categories[at] = (c, total, depth, href, c.pk == current)
+            below += total
+        return below
 
     walk(None, 0)
 
@@ -298,19 +369,18 @@ def facets_count(
     groups: list[FacetGroup] = []
     if definitions.options and not impossible:
         products = ids(in_category.filter(_attribute_q(attribute_groups)))
-        rows = _priced(Through.objects.filter(productvariant__product_id__in=products), params, "productvariant__")
-        aggregates = {
-            "n": Count(
-                "productvariant__product_id",
-                distinct=True,
-                filter=_variant_q(params, option_groups, prefix="productvariant__"),
-            )
-        }
+        # PostgreSQL: each link's own product column, no join of the variants unless stock or price asks.
+        product = "link_product" if _denormalised() else "productvariant__product_id"
+        rows = _priced(
+            (_links() if _denormalised() else Through.objects).filter(**{f"{product}__in": products}),
+            params,
+            "productvariant__",
+        )
+        refs = {"prefix": "productvariant__", "variant_ref": "productvariant_id"}
+        aggregates = {"n": Count(product, distinct=True, filter=_variant_q(params, option_groups, **refs))}
         for option_id in option_groups:
             aggregates[f"n{option_id}"] = Count(
-                "productvariant__product_id",
-                distinct=True,
-                filter=_variant_q(params, option_groups, skip=option_id, prefix="productvariant__"),
+                product, distinct=True, filter=_variant_q(params, option_groups, skip=option_id, **refs)
             )
         counts = {row["optionvalue_id"]: row for row in rows.order_by().values("optionvalue_id").annotate(**aggregates)}
         for option_id, name, values in definitions.options:

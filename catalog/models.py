@@ -218,6 +218,8 @@ class Product(models.Model):
             models.Index(fields=["price"], name="catalog_prod_price", condition=Q(is_archived=False)),
             models.Index(fields=["-created_at"], name="catalog_prod_newest", condition=Q(is_archived=False)),
             models.Index(fields=["name"], name="catalog_prod_name", condition=Q(is_archived=False)),
+            # The products a list starts from (visible ones, by category): category counts, facet counts.
+            models.Index(fields=["category", "id"], name="catalog_prod_visible", condition=Q(is_archived=False)),
             models.Index(fields=["-created_at"], name="catalog_prod_featured", condition=Q(is_featured=True)),
             # Search puts an exact (case-insensitive) SKU first: `sku__iexact` is UPPER(sku) = UPPER(q).
             models.Index(Upper("sku"), name="catalog_prod_sku_upper"),

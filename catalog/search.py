@@ -17,9 +17,23 @@ over every match instead, so the cheapest lamp really is the cheapest.
 import re
 
 from django.contrib.postgres.expressions import ArraySubquery
+from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector, SearchVectorField
 from django.db import connection
-from django.db.models import BooleanField, Case, Expression, F, Func, IntegerField, Q, QuerySet, TextField, Value, When
+from django.db.models import (
+    BigIntegerField,
+    BooleanField,
+    Case,
+    Expression,
+    F,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    TextField,
+    Value,
+    When,
+)
 from django.db.models.expressions import Col
 
 from catalog.models import Product
@@ -134,11 +148,9 @@ def _postgres_search(
     terms, sku = [t.lower() for t in search.terms], search.sku
     corrected = search.corrected()
     words = [word for word, _ in corrected]
-    text = " & ".join(word if whole else f"{word}:*" for word, whole in corrected)
-    query = SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)
+    query = _query(search)
     # Rides along on every row, so the "did you mean" link needs no query of its own.
     suggestion = Value(" ".join(words) if words != terms else None, output_field=TextField())
-    matches = queryset.alias(search_vector=_StoredVector()).filter(search_vector=query)
     if not ranked:
         # Every match, for the caller's ORDER BY; a BitmapOr of the GIN and the UPPER(sku) indexes.
         return (
@@ -148,15 +160,8 @@ def _postgres_search(
         )
     # Name matches first (weight A ranks above B), then any matches: newest first, each capped; a
     # deterministic order, so the count and the page queries see the same candidates.
-    limit = SEARCH_CANDIDATES + 1
-    in_name = queryset.alias(name_vector=SearchVector("name", config=SEARCH_CONFIG)).filter(name_vector=query)
-    candidates = (
-        in_name.order_by("-pk")
-        .values("pk")[:limit]
-        .union(matches.order_by("-pk").values("pk")[:limit], queryset.filter(sku__iexact=sku).order_by().values("pk"))
-    )
     return (
-        queryset.filter(_AnyOf(F("pk"), ArraySubquery(candidates)))
+        queryset.filter(_AnyOf(F("pk"), ArraySubquery(_candidates(queryset, query, sku))))
         .annotate(
             sku_match=sku_first,
             rank=SearchRank(_StoredVector(), query),
@@ -164,6 +169,38 @@ def _postgres_search(
         )
         .order_by("-sku_match", "-rank", "name", "pk")
     )
+
+
+def _query(search: SearchWords) -> SearchQuery:
+    text = " & ".join(word if whole else f"{word}:*" for word, whole in search.corrected())
+    return SearchQuery(text, search_type="raw", config=SEARCH_CONFIG)
+
+
+def _candidates(queryset: QuerySet[Product], query: SearchQuery, sku: str) -> QuerySet:
+    """The ids a ranked search ranks: name matches first, then any matches, newest first, each capped, and
+    the exact SKU; a deterministic set, so the count and the page queries see the same candidates."""
+    limit = SEARCH_CANDIDATES + 1
+    in_name = queryset.alias(name_vector=SearchVector("name", config=SEARCH_CONFIG)).filter(name_vector=query)
+    matches = queryset.alias(search_vector=_StoredVector()).filter(search_vector=query)
+    return (
+        in_name.order_by("-pk")
+        .values("pk")[:limit]
+        .union(matches.order_by("-pk").values("pk")[:limit], queryset.filter(sku__iexact=sku).order_by().values("pk"))
+    )
+
+
+def search_candidates(queryset: QuerySet[Product], q: "str | SearchWords") -> QuerySet[Product]:
+    """The products of `queryset` a ranked search of `q` draws its results from, unordered: what counts
+    over a search (the facets) group.
+
+    PostgreSQL: the bounded candidates, read in one query and then passed to every counting query as an
+    array of ids (each would otherwise gather and cap the matches again). SQLite: every match.
+    """
+    words = q if isinstance(q, SearchWords) else SearchWords(q)
+    if connection.vendor != "postgresql" or not words.terms:
+        return product_search(queryset, words).order_by()
+    ids = list(_candidates(queryset, _query(words), words.sku).values_list("pk", flat=True))
+    return Product.objects.filter(_AnyOf(F("pk"), Value(ids, output_field=ArrayField(BigIntegerField()))))
 
 
 def _corrected(terms: list[str], sku: str) -> list[tuple[str, bool]]:
