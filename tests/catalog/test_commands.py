@@ -92,6 +92,22 @@ def test_every_bad_row_is_reported_not_just_the_first(tmp_path, home):
     assert "line 4:" not in err
 
 
+def test_a_refused_file_says_what_its_good_rows_would_do(tmp_path, home):
+    make_product("Old name", sku="OLD-1", category=home)
+    good = "".join(f"N-{i},Lamp {i},,home,1,1,,0\n" for i in range(4)) + "OLD-1,Renamed,,home,1,1,,0\n"
+    path = tmp_path / "products.csv"
+    path.write_text(HEADER + good + "B-1,Bad,,home,x,1,,0\nB-2,Worse,,nowhere,1,1,,0\n")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_products", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert str(refused.value) == (
+        "2 error(s) in 2 row(s); nothing was applied. The other rows would give 4 created, 1 updated "
+        "(--skip-invalid applies them)."
+    )
+    assert Product.objects.count() == 1
+
+
 def test_dry_run_reports_and_changes_nothing(tmp_path, home):
     out, _ = run_import(tmp_path, HEADER + "A-1,Desk Lamp,,home,1,1,,0\n", "--dry-run")
 
