@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-http-cache bench-analytics bench-catalog bench-live live scaleout migrate demo clean
+.PHONY: run test lint format bench bench-http-cache bench-analytics bench-catalog bench-live live scaleout lighthouse migrate demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -67,6 +67,11 @@ live: $(VENV)/.runtime
 # live: 1,000 idle streams on one instance, memory per connection (bench/live.py; needs PostgreSQL).
 bench-live: $(VENV)/.dev
 	$(PY) bench/live.py $(BENCH_ARGS)
+
+# Lighthouse scores of home, list, detail, cart and checkout, mobile and desktop (bench/lighthouse.py; needs
+# `npm ci --ignore-scripts` and Debian's Chromium). LIGHTHOUSE_ARGS picks pages, presets, categories, --check.
+lighthouse: $(VENV)/.runtime
+	$(PY) bench/lighthouse.py $(LIGHTHOUSE_ARGS)
 
 # The two-instance proof behind haproxy, with faults (bench/scaleout.py); BENCH_ARGS=--ci keeps it short.
 scaleout: $(VENV)/.dev

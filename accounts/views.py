@@ -10,7 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse, reverse_lazy
-from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
@@ -36,6 +35,7 @@ from accounts.net import client_ip
 from analytics.models import EventName
 from analytics.services import event_record
 from cart.services import cart_merge_at_login
+from shop.rendering import render_page_or_fragment, wants_fragment
 
 
 def _safe_next(request: HttpRequest, value: str | None, default: str) -> str:
@@ -45,16 +45,6 @@ def _safe_next(request: HttpRequest, value: str | None, default: str) -> str:
     ):
         return value
     return resolve_url(default)
-
-
-def _page_or_fragment(
-    request: HttpRequest, template: str, fragment: str, context: dict, status: int = 200
-) -> HttpResponse:
-    """The full page, or only `fragment` of it for htmx; caches keep the two apart."""
-    name = f"{template}#{fragment}" if request.htmx else template
-    response = render(request, name, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 # --- Registration, login, logout ----------------------------------------------------------------
@@ -263,7 +253,7 @@ def _addresses_response(request: HttpRequest, address_form: AddressForm | None =
     context = _profile_context(request)
     if address_form is not None:
         context["address_form"] = address_form
-    return _page_or_fragment(request, "accounts/profile.html", "addresses", context)
+    return render_page_or_fragment(request, "accounts/profile.html", context, fragment="addresses")
 
 
 def _own_address(request: HttpRequest, pk: int) -> Address:
@@ -289,9 +279,9 @@ def address_create(request: HttpRequest) -> HttpResponse:
 @require_safe
 def address_detail(request: HttpRequest, pk: int) -> HttpResponse:
     address = _own_address(request, pk)
-    if not request.htmx:
+    if not wants_fragment(request):
         return redirect(reverse("accounts:profile") + "#addresses")
-    return _page_or_fragment(request, "accounts/profile.html", "address-item", {"address": address})
+    return render_page_or_fragment(request, "accounts/profile.html", {"address": address}, fragment="address-item")
 
 
 @login_required
@@ -304,8 +294,10 @@ def address_edit(request: HttpRequest, pk: int) -> HttpResponse:
         if not request.htmx:
             messages.success(request, _("The address was saved."))
             return redirect(reverse("accounts:profile") + "#addresses")
-        return _page_or_fragment(request, "accounts/profile.html", "address-item", {"address": address})
-    return _page_or_fragment(request, "accounts/address_edit.html", "edit-form", {"address": address, "form": form})
+        return render_page_or_fragment(request, "accounts/profile.html", {"address": address}, fragment="address-item")
+    return render_page_or_fragment(
+        request, "accounts/address_edit.html", {"address": address, "form": form}, fragment="edit-form"
+    )
 
 
 @login_required
@@ -332,7 +324,7 @@ def _sessions_response(request: HttpRequest) -> HttpResponse:
         "sessions": selectors.session_list_active(user=request.user),
         "current_key": request.session.session_key,
     }
-    return _page_or_fragment(request, "accounts/sessions.html", "session-list", context)
+    return render_page_or_fragment(request, "accounts/sessions.html", context, fragment="session-list")
 
 
 @login_required

@@ -6,8 +6,6 @@ from functools import wraps
 from django.conf import settings
 from django.contrib.admin.views.decorators import staff_member_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
-from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
@@ -15,6 +13,7 @@ from accounts.net import client_ip
 from analytics import charts, selectors, services
 from analytics.forms import ReportForm
 from analytics.recorder import recorder
+from shop.rendering import render_page_or_fragment, wants_fragment
 
 
 def ip_allowed(ip: str) -> bool:
@@ -60,13 +59,9 @@ def report(request: HttpRequest) -> HttpResponse:
             charts=charts.report_charts(data.days),
             funnel=charts.funnel_chart(data.funnel),
         )
-    partial = request.htmx and not request.htmx.history_restore_request
     # htmx swaps only 2xx answers, so its fragment carries the form errors with a 200.
-    status = 200 if form.is_valid() or partial else 400
-    template = "analytics/report.html#report" if partial else "analytics/report.html"
-    response = render(request, template, context, status=status)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    status = 200 if form.is_valid() or wants_fragment(request) else 400
+    return render_page_or_fragment(request, "analytics/report.html", context, fragment="report", status=status)
 
 
 @never_cache

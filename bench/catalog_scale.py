@@ -133,7 +133,7 @@ def add_rare_products() -> None:
     """Three products with a word no demo product has, each with its default variant (idempotent)."""
     from catalog.models import Category, Product, ProductVariant
 
-    category = Category.objects.get(slug="home-lighting")
+    category = Category.objects.get(slug="lamps")
     for n in range(1, 4):
         product, created = Product.objects.get_or_create(
             sku=f"BENCH-RARE-{n}",

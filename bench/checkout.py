@@ -11,7 +11,7 @@ import urllib.request
 
 EMAIL = "bench-shopper@example.com"
 PASSWORD = "bench-shopper-passphrase-4711"
-PRODUCT = "/products/compact-lamp-1/"
+PRODUCT = "/products/birch-walnut-floor-lamp/"
 
 
 def prepare() -> None:

@@ -47,8 +47,8 @@ PAGES = [
     ("products", "/products/"),
     ("products-p50", "/products/?sort=price&page=50"),
     ("search", "/products/?q=lamp"),
-    ("category", "/categories/home/"),
-    ("detail", "/products/compact-lamp-1/"),
+    ("category", "/categories/lighting/"),
+    ("detail", "/products/birch-walnut-floor-lamp/"),
     # Cart (issue 6): the cart page with 3 lines, and add-to-cart as htmx posts it (answered with its button).
     ("cart", "/cart/", {}),
     ("cart-30", "/cart/", {"lines": 30}),

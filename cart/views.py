@@ -27,16 +27,10 @@ from catalog.models import Product
 from discounts.engine import discounts_for
 from discounts.forms import VoucherForm
 from discounts.services import VoucherRefused, cart_voucher_check, voucher_apply, voucher_remove
+from shop.rendering import render_page_or_fragment
 from shop.shared import csrf_fresh_visitor
 
 CHANGED_EVENT = "cart-changed"
-
-
-def _fragment_or_page(request: HttpRequest, template: str, fragment: str, context: dict) -> HttpResponse:
-    partial = request.htmx and not request.htmx.history_restore_request
-    response = render(request, f"{template}#{fragment}" if partial else template, context)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
 
 
 def _cart_context(request: HttpRequest, cart, notices: list[Message] | None = None, voucher_form=None) -> dict:
@@ -66,7 +60,7 @@ def _cart_context(request: HttpRequest, cart, notices: list[Message] | None = No
 
 
 def _cart_page(request: HttpRequest, cart, notices: list[Message] | None = None) -> HttpResponse:
-    return _fragment_or_page(request, "cart/cart.html", "cart", _cart_context(request, cart, notices))
+    return render_page_or_fragment(request, "cart/cart.html", _cart_context(request, cart, notices), fragment="cart")
 
 
 def _changed(request: HttpRequest, cart, notice: str = "", level: int = messages.SUCCESS) -> HttpResponse:

@@ -271,15 +271,13 @@ def products_import(
         result.fatal = True
         return result
 
-    if result.errors and not skip_invalid:
-        result.skipped = 0
-        return result
+    # Counted before the all-or-nothing check too: what the good rows would do once the bad ones are fixed.
     for row in good:
         if row.values["sku"] in variant_owner:
             result.updated += 1
         else:
             result.created += 1
-    if dry_run:
+    if dry_run or (result.errors and not skip_invalid):
         return result
     try:
         _apply(good)

@@ -4,7 +4,6 @@ from urllib.parse import urlencode
 
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
 from analytics.models import EventName
@@ -12,6 +11,7 @@ from analytics.services import event_record, recording_allowed
 from catalog import facets, search, selectors, services
 from catalog.forms import ProductListForm, list_params
 from catalog.models import Category
+from shop.rendering import render_page_or_fragment, wants_fragment
 from shop.shared import catalog_version, is_shared, shared_page
 
 
@@ -79,11 +79,7 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
             ctx["page_seen"] = urlencode({"q": params.q, "results": results})
         else:
             event_record(request, EventName.SEARCH, props={"query": params.q, "results": results})
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "catalog/product_list.html#results" if partial else "catalog/product_list.html"
-    response = render(request, template, ctx)
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return render_page_or_fragment(request, "catalog/product_list.html", ctx, fragment="results")
 
 
 @require_safe
@@ -117,13 +113,12 @@ def product_detail(request: HttpRequest, slug: str) -> HttpResponse:
         # Per visitor, so outside the shared cache; no query when the visitor has seen nothing else yet.
         "recent": selectors.recently_viewed(tree, [pk for pk in recent if pk != product.pk]),
     }
-    partial = request.htmx and not request.htmx.history_restore_request
+    partial = wants_fragment(request)
     if is_shared(request):  # the page's beacon records the view and the recently viewed (shop.views.page_seen)
         ctx["page_seen"] = "" if partial else urlencode({"product": product.pk})
     else:
         event_record(request, EventName.PRODUCT_VIEWED, object_id=product.pk)
-    response = render(request, "catalog/product_detail.html#product" if partial else "catalog/product_detail.html", ctx)
-    patch_vary_headers(response, ["HX-Request"])
+    response = render_page_or_fragment(request, "catalog/product_detail.html", ctx, fragment="product")
     if not partial and not is_shared(request):
         services.recently_viewed_push(response, recent, product.pk)
     return response

@@ -70,6 +70,7 @@ from orders.pipeline import (
     checkout_totals,
 )
 from orders.services import OrderError
+from shop.rendering import render_page_or_fragment, wants_fragment
 
 logger = logging.getLogger(__name__)
 ORDERS_PER_PAGE = 20
@@ -96,12 +97,9 @@ def _save_state(request: HttpRequest, **changes) -> None:
 def _step(request: HttpRequest, step: str, ctx: dict, status: int = 200) -> HttpResponse:
     """The checkout page at `step`, or only its step fragment for htmx (with the URL to show)."""
     ctx = {**ctx, "step": step, "steps": [(name, label, reverse(url)) for name, label, url in STEPS]}
-    if request.htmx and not request.htmx.history_restore_request:
-        response = render(request, "orders/checkout.html#step", ctx, status=status)
+    response = render_page_or_fragment(request, "orders/checkout.html", ctx, fragment="step", status=status)
+    if wants_fragment(request):
         response["HX-Push-Url"] = request.get_full_path()
-    else:
-        response = render(request, "orders/checkout.html", ctx, status=status)
-    patch_vary_headers(response, ["HX-Request"])
     return response
 
 

@@ -92,6 +92,22 @@ def test_every_bad_row_is_reported_not_just_the_first(tmp_path, home):
     assert "line 4:" not in err
 
 
+def test_a_refused_file_says_what_its_good_rows_would_do(tmp_path, home):
+    make_product("Old name", sku="OLD-1", category=home)
+    good = "".join(f"N-{i},Lamp {i},,home,1,1,,0\n" for i in range(4)) + "OLD-1,Renamed,,home,1,1,,0\n"
+    path = tmp_path / "products.csv"
+    path.write_text(HEADER + good + "B-1,Bad,,home,x,1,,0\nB-2,Worse,,nowhere,1,1,,0\n")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("import_products", str(path), stdout=StringIO(), stderr=StringIO())
+
+    assert str(refused.value) == (
+        "2 error(s) in 2 row(s); nothing was applied. The other rows would give 4 created, 1 updated "
+        "(--skip-invalid applies them)."
+    )
+    assert Product.objects.count() == 1
+
+
 def test_dry_run_reports_and_changes_nothing(tmp_path, home):
     out, _ = run_import(tmp_path, HEADER + "A-1,Desk Lamp,,home,1,1,,0\n", "--dry-run")
 
@@ -290,3 +306,32 @@ def test_a_new_product_without_a_tax_class_is_standard_and_an_unknown_class_is_a
     assert Product.objects.get(sku="NEW").tax_class_id == "standard"
     err = failing_import(tmp_path, header + "ODD,Odd,home,5,1,luxury\n")
     assert "line 2: unknown tax_class 'luxury' (use one of reduced, standard, zero)" in err
+
+
+def test_seed_demo_is_a_shop_a_merchant_would_recognise(settings, client):
+    call_command("seed_demo", "--products", "60", stdout=StringIO(), stderr=StringIO())
+
+    products = list(Product.objects.select_related("category__parent"))
+    assert all(not p.name.split()[-1].isdigit() for p in products)  # "Alba Stoneware Mug", not "Mug 12"
+    assert len({p.name for p in products}) == len(products)
+    assert all(p.category.parent is not None for p in products)  # two levels: Kitchen & Dining / Mugs & cups
+    assert "Home" not in set(Category.objects.filter(parent=None).values_list("name", flat=True))
+    assert all(len(p.description) > 80 for p in products)
+    assert all(Decimal("5") < p.price < Decimal("400") for p in products)
+    page = client.get("/products/?per_page=60").content.decode()
+    assert "Mug" in page
+    assert "Lamp" in page
+
+
+def test_demo_images_are_illustrations_not_flat_squares(settings):
+    from PIL import Image
+
+    from catalog import demo_art
+
+    call_command("seed_demo", "--products", "13", stdout=StringIO(), stderr=StringIO())
+    image = ProductImage.objects.filter(product__sku="DEMO-000006").get()
+    with Image.open(settings.MEDIA_ROOT / image.display.name) as picture:
+        assert picture.size == (960, 960)  # the square card ratio of the theme
+        colours = picture.convert("RGB").getcolors(maxcolors=1_000_000)
+    assert len(colours) > 2000  # gradients and shadows, not two flat fills
+    assert demo_art.picture("mug", "#5b6c8f").tobytes() == demo_art.picture("mug", "#5b6c8f").tobytes()

@@ -268,3 +268,14 @@ def test_the_search_field_says_its_type_once(client, db):
     field = re.search(r'<input[^>]*name="q"[^>]*>', page)[0]
     assert field.count("type=") == 1
     assert 'type="search"' in field
+
+
+def test_the_product_page_shows_no_template_comment(client):
+    product = make_product("Linen Lamp")
+    services.product_image_add(product, image_upload(), alt_text="The lamp")
+
+    page = client.get(product.get_absolute_url()).content.decode()
+
+    assert 'class="gallery-slides"' in page
+    assert "{#" not in page
+    assert "scrollable strip" not in page

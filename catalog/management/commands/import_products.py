@@ -31,9 +31,14 @@ class Command(BaseCommand):
             result = products_import(data, dry_run=dry_run, skip_invalid=skip_invalid, progress=bar.update)
         for error in result.errors:
             self.stderr.write(f"{file}: {error}")
+        if result.fatal:
+            raise CommandError(f"{len(result.errors)} error(s); nothing was applied.")
+        if result.errors and not skip_invalid:
+            raise CommandError(
+                f"{len(result.errors)} error(s) in {result.skipped} row(s); nothing was applied. The other rows "
+                f"would give {result.created} created, {result.updated} updated (--skip-invalid applies them)."
+            )
         summary = f"{result.created} created, {result.updated} updated, {result.skipped} skipped"
-        if result.fatal or (result.errors and not skip_invalid):
-            raise CommandError(f"{len(result.errors)} error(s); nothing was applied ({summary} if fixed).")
         if dry_run:
             self.stdout.write(f"Dry run, nothing applied: {summary}.")
         else:
