@@ -16,6 +16,7 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
 
 from catalog.money import money_round
+from shop.i18n import language_alternates
 from storefront.selectors import chrome_default
 
 register = template.Library()
@@ -91,7 +92,23 @@ def seo_head(context):
     if not data["image"] and chrome.logo_url:
         data["image"] = request.build_absolute_uri(chrome.logo_url)
     data["canonical"] = canonical_url(request)
+    data["alternates"] = hreflang_links(request, data["canonical"])
     return data
+
+
+def hreflang_links(request, canonical: str) -> list[tuple[str, str]]:
+    """[(hreflang, absolute URL)] for this page in every language, and x-default (the default language's).
+
+    Each is the canonical URL of that language's page: the same kept query, another prefix.
+    """
+    alternates = language_alternates(request)
+    if not alternates:
+        return []
+    query = canonical.partition("?")[2]
+    suffix = f"?{query}" if query else ""
+    links = [(a["code"], request.build_absolute_uri(a["path"]) + suffix) for a in alternates]
+    default = next(url for code, url in links if code == settings.LANGUAGE_CODE)
+    return [*links, ("x-default", default)]
 
 
 def _json_ld(data: dict) -> str:
