@@ -11,14 +11,13 @@ prefix and follow the cookie or the header as they did before.
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponseRedirect
+from django.middleware.locale import LocaleMiddleware
 from django.urls import URLResolver, get_resolver, get_script_prefix
 from django.urls.exceptions import Resolver404
 from django.urls.resolvers import LocalePrefixPattern
 from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
-
-from django.middleware.locale import LocaleMiddleware
 
 
 def _storefront_resolver(urlconf: str) -> URLResolver | None:
@@ -35,7 +34,7 @@ def is_storefront_path(path: str, urlconf: str | None = None) -> bool:
         return False
     with translation.override(settings.LANGUAGE_CODE):  # the default language's prefix is none
         try:
-            resolver.resolve(path)
+            resolver.resolve(path.removeprefix("/"))  # below the root resolver, paths have no leading slash
         except Resolver404:
             return False
     return True

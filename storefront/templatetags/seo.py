@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from catalog.money import money_round
 from shop.i18n import language_alternates
@@ -46,7 +47,8 @@ def _plain(text: str) -> str:
 
 
 def _default_description(chrome) -> str:
-    return chrome.meta_description or settings.SEO_DEFAULT_DESCRIPTION
+    # The default text is a msgid too (home.html shows it): German pages get it in German.
+    return chrome.meta_description or _(settings.SEO_DEFAULT_DESCRIPTION)
 
 
 def _product_image_url(request, product, version) -> str:
@@ -72,9 +74,10 @@ def seo_head(context):
     if request is None:
         return data | {"description": _default_description(chrome), "title": chrome.name}
     if product is not None and hasattr(product, "sku"):
+        at_shop = _("%(product)s at %(shop)s.") % {"product": product.name, "shop": chrome.name}
         data |= {
             "title": product.name,
-            "description": _plain(product.description) or f"{product.name} at {chrome.name}.",
+            "description": _plain(product.description) or at_shop,
             "type": "product",
             "image": _product_image_url(request, product, context.get("version", "")),
             "price": money_round(product.current_price),  # what it sells for now; machine format: a plain decimal
@@ -82,7 +85,8 @@ def seo_head(context):
         }
     elif category is not None and hasattr(category, "slug"):
         own = _plain(getattr(category, "description", ""))
-        fallback = f"{category.name} at {chrome.name}. {_default_description(chrome)}"
+        fallback = _("%(category)s at %(shop)s.") % {"category": category.name, "shop": chrome.name}
+        fallback = f"{fallback} {_default_description(chrome)}"
         data |= {"title": category.name, "description": own or fallback}
     elif content_page is not None:
         data |= {"title": content_page.title, "description": content_page.meta_description or _plain(content_page.body)}
@@ -152,7 +156,7 @@ def product_json_ld(context, product, breadcrumbs, variant=None):
         item["image"] = [image]
     if getattr(product, "category", None) is not None:
         item["category"] = product.category.name
-    trail = [(chrome.name, reverse("home")), ("Products", reverse("catalog:product-list"))]
+    trail = [(chrome.name, reverse("home")), (_("Products"), reverse("catalog:product-list"))]
     trail += [(crumb.name, crumb.get_absolute_url()) for crumb in breadcrumbs]
     trail.append((product.name, product.get_absolute_url()))
     crumbs = {
