@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format bench bench-http-cache bench-analytics bench-catalog bench-live live scaleout lighthouse migrate demo clean
+.PHONY: run test lint format bench bench-http-cache bench-analytics bench-catalog bench-live live scaleout lighthouse migrate messages demo clean
 
 $(VENV)/bin/python:
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0]) if sys.version_info < (3, 11) else None'
@@ -32,6 +32,13 @@ run: migrate
 
 test: $(VENV)/.dev
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Translations: collect every marked string into locale/de/LC_MESSAGES/django.po, then compile django.mo
+# (both committed). Needs GNU gettext (`apt-get install gettext`). See docs/translations.md.
+MAKEMESSAGES_IGNORE := -i .venv -i node_modules -i tests -i bench -i staticfiles -i media -i sandbox
+messages: $(VENV)/.runtime
+	DEBUG=1 $(PY) manage.py makemessages -l de --no-location --no-wrap $(MAKEMESSAGES_IGNORE)
+	DEBUG=1 $(PY) manage.py compilemessages -l de -i .venv -i node_modules
 
 lint: $(VENV)/.dev
 	$(VENV)/bin/ruff check .

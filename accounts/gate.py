@@ -7,6 +7,8 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 
+from shop.i18n import strip_language
+
 COOKIE_NAME = "shop_gate"
 _SALT = "accounts.gate"
 
@@ -19,6 +21,7 @@ def gate_exempt(path: str) -> bool:
     """Probes, files, webhooks, the admin (it has its own login) and the password form itself stay open."""
     prefixes = ["/" + settings.STATIC_URL.lstrip("/"), "/" + settings.MEDIA_URL.lstrip("/")]
     prefixes += settings.SHOP_PASSWORD_EXEMPT_PATHS
+    path = strip_language(path)[1]  # /de/password/ is the password form too
     return path in ("/healthz", "/readyz", "/favicon.ico") or any(path.startswith(p) for p in prefixes)
 
 

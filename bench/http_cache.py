@@ -50,7 +50,10 @@ http {{
     proxy_cache_path {work}/cache levels=1:2 keys_zone=shop:10m max_size=200m inactive=10m use_temp_path=off;
     upstream shop {{ server 127.0.0.1:{upstream}; keepalive 16; }}
     # The product page also shows recently viewed products: that cookie bypasses it too.
-    map $uri $page_bypass {{ ~^/products/[^/]+/$ {page_cookies}; default ""; }}
+    map $uri $page_bypass {{ ~^(/de)?/products/[^/]+/$ {page_cookies}; default ""; }}
+    # An unprefixed (English) page is redirected or private for a visitor with a language cookie
+    # (shop/i18n.py); a /de/ page is the same for everyone.
+    map $uri $language_bypass {{ ~^/de/ ""; default $cookie_django_language; }}
     server {{
         listen 127.0.0.1:{port};
         access_log {work}/access.log cache;
@@ -61,13 +64,14 @@ http {{
             proxy_set_header Host $host;
             proxy_cache shop;
             # The shop says how long (Cache-Control: public, s-maxage) and what varies (HX-Request,
-            # Accept-Encoding); private, no-store and Set-Cookie answers are never stored.
+            # Accept-Encoding, Accept-Language on unprefixed pages); private, no-store and Set-Cookie
+            # answers are never stored.
             proxy_cache_key $scheme$host$request_uri;
             proxy_cache_revalidate on;
             proxy_cache_lock on;
             proxy_cache_use_stale updating;
-            proxy_cache_bypass {bypass} $page_bypass;
-            proxy_no_cache {bypass} $page_bypass;
+            proxy_cache_bypass {bypass} $page_bypass $language_bypass;
+            proxy_no_cache {bypass} $page_bypass $language_bypass;
             add_header X-Cache-Status $upstream_cache_status always;
         }}
     }}

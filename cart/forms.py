@@ -1,11 +1,12 @@
 """Input validation for cart changes: whole numbers only; the services cap and explain."""
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 QUANTITY_ERRORS = {
-    "required": "Enter a quantity.",
-    "invalid": "Enter a whole number.",
-    "min_value": "Enter a quantity of %(limit_value)s or more.",
+    "required": _("Enter a quantity."),
+    "invalid": _("Enter a whole number."),
+    "min_value": _("Enter a quantity of %(limit_value)s or more."),
 }
 VARIANTS = [("list", "list"), ("detail", "detail")]
 

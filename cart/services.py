@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef, Subquery
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from cart.models import Cart, CartLine
 from catalog.models import Product, ProductImage, ProductVariant
@@ -182,19 +183,25 @@ def line_problems(line: CartLine, *, shown_categories: set[int] | None = None) -
     product, variant = line.product, line.variant
     problems = []
     if product.is_archived or (shown_categories is not None and product.category_id not in shown_categories):
-        problems.append(Problem("archived", "This product is no longer sold. Remove it to check out.", True))
+        problems.append(Problem("archived", _("This product is no longer sold. Remove it to check out."), True))
     elif variant.stock == 0:
-        problems.append(Problem("out_of_stock", "Sold out. Remove it to check out.", True))
+        problems.append(Problem("out_of_stock", _("Sold out. Remove it to check out."), True))
     elif line.quantity > variant.stock:
         problems.append(
-            Problem("not_enough_stock", f"Only {variant.stock} left. Lower the quantity to check out.", True)
+            Problem(
+                "not_enough_stock",
+                _("Only %(count)s left. Lower the quantity to check out.") % {"count": variant.stock},
+                True,
+            )
         )
     elif line.quantity > settings.CART_MAX_QUANTITY_PER_LINE:
         limit = settings.CART_MAX_QUANTITY_PER_LINE
-        problems.append(Problem("over_limit", f"At most {limit} per order. Lower the quantity to check out.", True))
+        message = _("At most %(limit)s per order. Lower the quantity to check out.") % {"limit": limit}
+        problems.append(Problem("over_limit", message, True))
     if line.price_changed:
         was, now = (format_money(price, settings.SHOP_CURRENCY) for price in (line.price_seen, line.unit_price))
-        problems.append(Problem("price_changed", f"The price changed from {was} to {now} since you added it.", False))
+        message = _("The price changed from %(was)s to %(now)s since you added it.") % {"was": was, "now": now}
+        problems.append(Problem("price_changed", message, False))
     return problems
 
 
@@ -229,8 +236,12 @@ def _cap(variant: ProductVariant, wanted: int) -> tuple[int, str]:
         return wanted, ""
     name = variant_name(variant)
     if limit == variant.stock:
-        return limit, f"Only {limit} of “{name}” in stock: your cart has {limit}."
-    return limit, f"At most {limit} of “{name}” per order: your cart has {limit}."
+        message = _("Only %(limit)s of “%(name)s” in stock: your cart has %(limit)s.")
+        return limit, message % {"limit": limit, "name": name}
+    return limit, _("At most %(limit)s of “%(name)s” per order: your cart has %(limit)s.") % {
+        "limit": limit,
+        "name": name,
+    }
 
 
 def variant_name(variant: ProductVariant) -> str:
@@ -262,7 +273,7 @@ def _own_line(cart: Cart, line_id: int) -> CartLine:
     try:
         line = CartLine.objects.select_related("product", "variant").get(pk=line_id, cart=cart)
     except (CartLine.DoesNotExist, ValueError, TypeError):
-        raise LineNotFound("That item is not in your cart.") from None
+        raise LineNotFound(_("That item is not in your cart.")) from None
     line.variant.product = line.product
     return line
 
@@ -276,11 +287,13 @@ def variant_for(product: Product, variant_id: int | None) -> ProductVariant:
     if variant_id is None:
         found = list(variants[:2])
         if len(found) != 1:
-            raise VariantNotFound(f"Choose the options of “{product.name}” first.")
+            raise VariantNotFound(_("Choose the options of “%(name)s” first.") % {"name": product.name})
         return found[0]
     variant = variants.filter(pk=variant_id).first()
     if variant is None:
-        raise VariantNotFound(f"That choice is not one of “{product.name}”’s: choose its options again.")
+        raise VariantNotFound(
+            _("That choice is not one of “%(name)s”’s: choose its options again.") % {"name": product.name}
+        )
     return variant
 
 
@@ -291,14 +304,14 @@ def line_add(cart: Cart, variant: ProductVariant, quantity: int) -> LineChange:
     The returned change's `line_id` is the line's id.
     """
     if quantity < 1:
-        raise InvalidQuantity("Choose a quantity of 1 or more.")
+        raise InvalidQuantity(_("Choose a quantity of 1 or more."))
     _lock(cart)
     variant = ProductVariant.objects.select_related("product").get(pk=variant.pk)  # stock and price as they are now
     product = variant.product
     if product.is_archived or product.category_id not in _shown_category_ids():
-        raise ProductUnavailable(f"“{product.name}” is no longer sold.")
+        raise ProductUnavailable(_("“%(name)s” is no longer sold.") % {"name": product.name})
     if line_max(variant) < 1:
-        raise ProductUnavailable(f"“{variant_name(variant)}” is sold out.")
+        raise ProductUnavailable(_("“%(name)s” is sold out.") % {"name": variant_name(variant)})
     line = CartLine.objects.filter(cart=cart, variant=variant).first()
     before = line.quantity if line else 0
     new_quantity, notice = _cap(variant, quantity + before)
@@ -320,14 +333,16 @@ def line_set_quantity(cart: Cart, line_id: int, quantity: int) -> LineChange:
     The shopper sees the current price while doing this, so it becomes the price they have seen.
     """
     if quantity < 0:
-        raise InvalidQuantity("Choose a quantity of 0 (to remove) or more.")
+        raise InvalidQuantity(_("Choose a quantity of 0 (to remove) or more."))
     _lock(cart)
     line = _own_line(cart, line_id)
     if quantity == 0:
         _remove(cart, line)
         return LineChange(None, line.product, line.variant, 0, delta=-line.quantity)
     if line_max(line.variant) < 1 or line.product.category_id not in _shown_category_ids():
-        raise ProductUnavailable(f"“{variant_name(line.variant)}” can no longer be bought: remove it from your cart.")
+        raise ProductUnavailable(
+            _("“%(name)s” can no longer be bought: remove it from your cart.") % {"name": variant_name(line.variant)}
+        )
     new_quantity, notice = _cap(line.variant, quantity)
     before = line.quantity
     line.quantity, line.price_seen = new_quantity, line.unit_price

@@ -14,6 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import trigger_client_event
@@ -96,7 +97,7 @@ def cart_change(view):
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         cart = services.cart_get(request)
         if cart is None:
-            raise Http404("You have no cart.")
+            raise Http404(_("You have no cart."))
         try:
             return view(request, cart, *args, **kwargs)
         except services.LineNotFound as exc:
@@ -142,7 +143,7 @@ def line_remove(request: HttpRequest, cart, line_id: int) -> HttpResponse:
 def line_restore(request: HttpRequest, cart) -> HttpResponse:
     change = services.line_restore(cart)
     if change is None:
-        return _changed(request, cart, "There is nothing to undo.", messages.INFO)
+        return _changed(request, cart, _("There is nothing to undo."), messages.INFO)
     return _changed(request, cart, change.notice)
 
 
@@ -156,7 +157,7 @@ def line_accept_price(request: HttpRequest, cart, line_id: int) -> HttpResponse:
 def cart_clear(request: HttpRequest, cart) -> HttpResponse:
     for line in services.cart_clear(cart):  # one removal per line, as if each were removed on its own
         _record(request, EventName.CART_REMOVE, line.product_id, line.quantity, variant_id=line.variant_id)
-    return _changed(request, cart, "Your cart is empty.", messages.INFO)
+    return _changed(request, cart, _("Your cart is empty."), messages.INFO)
 
 
 # --- Voucher codes (the cart page and the checkout's review step) ------------------------------------
@@ -202,7 +203,7 @@ def voucher_add(request: HttpRequest, cart) -> HttpResponse:
         except VoucherRefused as exc:
             form.add_error("code", str(exc))
         else:
-            return _after_voucher(request, cart, where, f"Code {voucher.code} applied.")
+            return _after_voucher(request, cart, where, _("Code %(code)s applied.") % {"code": voucher.code})
     return _after_voucher(request, cart, where, form=form)
 
 
@@ -210,7 +211,7 @@ def voucher_add(request: HttpRequest, cart) -> HttpResponse:
 def voucher_delete(request: HttpRequest, cart) -> HttpResponse:
     where = "review" if request.POST.get("next") == "review" else "cart"
     voucher_remove(cart)
-    return _after_voucher(request, cart, where, "The code was removed.")
+    return _after_voucher(request, cart, where, _("The code was removed."))
 
 
 # --- Add to cart (product list and detail pages) -------------------------------------------------
@@ -223,7 +224,7 @@ def line_add(request: HttpRequest) -> HttpResponse:
     """Add from a product card or page: htmx gets the button back ("In cart (n)"), others a redirect back."""
     form = AddToCartForm(request.POST)
     if form.has_error("product") or form.has_error("variant"):
-        return HttpResponseBadRequest("Choose a product to add.", content_type="text/plain")
+        return HttpResponseBadRequest(_("Choose a product to add."), content_type="text/plain")
     product = get_object_or_404(Product, pk=form.cleaned_data["product"])
     if form.has_error("quantity"):
         return _added(request, form, product, form.errors["quantity"][0], messages.ERROR)
@@ -237,7 +238,8 @@ def line_add(request: HttpRequest) -> HttpResponse:
     if change.notice:
         return _added(request, form, product, change.notice, messages.WARNING, in_cart=change.quantity)
     added = services.variant_name(change.variant)
-    return _added(request, form, product, f"Added “{added}” to your cart.", in_cart=change.quantity)
+    notice = _("Added “%(name)s” to your cart.") % {"name": added}
+    return _added(request, form, product, notice, in_cart=change.quantity)
 
 
 def _added(

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.models import BigIntegerField, Count, Exists, Expression, OuterRef, Q, QuerySet, Subquery
 from django.db.models.expressions import Col
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
 
 from catalog.models import (
     Attribute,
@@ -250,14 +251,14 @@ def facets_clean(params, definitions: Definitions):
     a = tuple(v for v in dict.fromkeys(params.a) if v in definitions.attribute_of)
     b = tuple(v for v in dict.fromkeys(params.b) if (bool_parse(v) or (0,))[0] in definitions.boolean_ids)
     if len(o) < len(set(params.o)) or len(a) < len(set(params.a)) or len(b) < len(set(params.b)):
-        notices.append("Some filters are unknown (perhaps since removed) and were left out.")
+        notices.append(_("Some filters are unknown (perhaps since removed) and were left out."))
     if len(o) + len(a) + len(b) > FACET_MAX:
-        notices.append(f"At most {FACET_MAX} filter values at once: the rest were left out.")
+        notices.append(_("At most %(count)s filter values at once: the rest were left out.") % {"count": FACET_MAX})
         o = o[:FACET_MAX]
         a = a[: max(0, FACET_MAX - len(o))]
         b = b[: max(0, FACET_MAX - len(o) - len(a))]
     if params.impossible:
-        notices.append("The lowest price is above the highest: no product can match. Change the price range.")
+        notices.append(_("The lowest price is above the highest: no product can match. Change the price range."))
     return replace(params, o=o, a=a, b=b, notices=tuple(dict.fromkeys(notices)))
 
 
@@ -364,7 +365,7 @@ def facets_count(
         base = in_category.filter(_attribute_q(attribute_groups))
         stocked = base.filter(_has_variant(params, option_groups, in_stock=True))
         count = plain(stocked).count()
-        in_stock = FacetValue("In stock", count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
+        in_stock = FacetValue(_("In stock"), count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
 
     groups: list[FacetGroup] = []
     if definitions.options and not impossible:
@@ -419,7 +420,7 @@ def facets_count(
                 groups.append(group)
         for attribute_id, name in definitions.booleans:
             key = f"n{attribute_id}" if attribute_id in attribute_groups.booleans else "n"
-            answers = [(bool_value(attribute_id, True), "Yes"), (bool_value(attribute_id, False), "No")]
+            answers = [(bool_value(attribute_id, True), _("Yes")), (bool_value(attribute_id, False), _("No"))]
             group = _group(name, "b", answers, counts, key, params.b, params)
             if group.values:
                 groups.append(group)

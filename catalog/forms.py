@@ -1,6 +1,8 @@
 """Input validation for the storefront list: bad values fall back to defaults, never an error page."""
 
 from django import forms
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from catalog.facets import FACET_MAX, bool_parse, bool_value, price_parse
 from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
@@ -10,28 +12,28 @@ PER_PAGE_DEFAULT = 20
 PER_PAGE_CHOICES = (20, 40, 100)
 PER_PAGE_MIN, PER_PAGE_MAX = 1, 100
 SORT_CHOICES = [
-    ("name", "Name"),
-    ("price", "Price: low to high"),
-    ("-price", "Price: high to low"),
-    ("newest", "Newest"),
+    ("name", gettext_lazy("Name")),
+    ("price", gettext_lazy("Price: low to high")),
+    ("-price", gettext_lazy("Price: high to low")),
+    ("newest", gettext_lazy("Newest")),
 ]
 
 
 class ProductListForm(forms.Form):
     """The filter form shown above the list; also parses the query string."""
 
-    q = forms.CharField(label="Search", required=False, widget=forms.SearchInput)
-    category = forms.ChoiceField(label="Category", required=False)
-    sort = forms.ChoiceField(label="Sort by", choices=SORT_CHOICES, required=False)
-    in_stock = forms.BooleanField(label="In stock only", required=False)
+    q = forms.CharField(label=gettext_lazy("Search"), required=False, widget=forms.SearchInput)
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=SORT_CHOICES, required=False)
+    in_stock = forms.BooleanField(label=gettext_lazy("In stock only"), required=False)
     per_page = forms.TypedChoiceField(
-        label="Per page", choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
+        label=gettext_lazy("Per page"), choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
     )
 
     def __init__(self, data, *, category_options: list[tuple[str, str]], **kwargs):
         kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
-        self.fields["category"].choices = [("", "All categories"), *category_options]
+        self.fields["category"].choices = [("", _("All categories")), *category_options]
         self.fields["q"].widget.attrs.update({"maxlength": Q_MAX_LENGTH, "autocomplete": "off"})
 
     @classmethod
@@ -73,7 +75,7 @@ def list_params(data, category_slugs: set[str]) -> ProductListParams:
     min_price, min_ok = price_parse(data.get("min_price"))
     max_price, max_ok = price_parse(data.get("max_price"))
     if o_bad or a_bad or b_bad or not (min_ok and max_ok):
-        notices.append("Some filters could not be read and were left out.")
+        notices.append(_("Some filters could not be read and were left out."))
     return ProductListParams(
         q=q,
         category=category,

@@ -18,5 +18,4 @@ urlpatterns = [
     path("orders/<str:number>/claim/", views.order_claim, name="order-claim"),
     path("orders/<str:number>/", views.order_detail, name="order-detail"),
     path("orders/<str:number>/invoice/", views.invoice_detail, name="invoice"),
-    path("payments/webhook/<slug:gateway>/", views.payment_webhook, name="payment-webhook"),
 ]

@@ -76,8 +76,9 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     "csp.middleware.CSPMiddleware",
     "accounts.middleware.SessionMiddleware",
-    # The language from the django_language cookie or Accept-Language (English by default).
-    "django.middleware.locale.LocaleMiddleware",
+    # The language: /de/ pages German; an unprefixed storefront page redirects a visitor whose language
+    # cookie or Accept-Language asks for German; other pages follow the cookie or header (shop/i18n.py).
+    "shop.i18n.ShopLocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # The token-less first POST of a visitor without state passes the CSRF check (shop/shared.py).
     "shop.middleware.FreshVisitorCsrfMiddleware",
@@ -244,7 +245,8 @@ AXES_VERBOSE = False
 SHOP_PASSWORD = env.str("SHOP_PASSWORD", default="")
 SHOP_PASSWORD_TTL = env.int("SHOP_PASSWORD_TTL", default=300)
 SHOP_PASSWORD_RETRY_AFTER = env.int("SHOP_PASSWORD_RETRY_AFTER", default=3600)
-# The stylesheet and the legal pages (imprint, privacy) stay readable before the shop opens.
+# The stylesheet and the legal pages (imprint, privacy) stay readable before the shop opens; the paths of
+# storefront pages hold in every language (/de/pages/ too).
 SHOP_PASSWORD_EXEMPT_PATHS = ["/admin/", "/payments/webhook/", "/password/", "/assets/", "/pages/"]
 
 # --- Internationalisation -------------------------------------------------------------------------
@@ -252,6 +254,9 @@ LANGUAGE_CODE = "en"
 # The storefront's languages: English (the default, unprefixed URLs) and German (/de/...).
 LANGUAGES = [("en", "English"), ("de", "Deutsch")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The switcher's cookie (storefront.views.language_switch): a year.
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True

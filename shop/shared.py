@@ -9,7 +9,9 @@ come from a beacon (/seen/), the CSRF cookie arrives with the first POST.
 
 A visitor with any of the cookies in `VISITOR_STATE_COOKIES` gets the page rendered for them, `private`,
 with `Vary: Cookie`; a reverse proxy must bypass its cache for the same cookies (bench/http_cache.py's
-nginx configuration shows how).
+nginx configuration shows how), and on unprefixed (English) pages also for the language cookie
+`django_language`. Every storefront page has one URL per language (shop/i18n.py): /de/ pages are German
+for everyone; unprefixed ones say `Vary: Accept-Language`, since a German browser is redirected to /de/.
 
 `csrf_fresh_visitor` lets such a page's plain forms (add to cart, the cookie notice) post without a token
 when the visitor has no session and no cart yet; see shop.middleware.CsrfViewMiddleware and docs/cart.md.
@@ -29,6 +31,7 @@ from django.views.decorators.http import condition
 from accounts.gate import COOKIE_NAME as GATE_COOKIE
 from cart.services import CART_COOKIE
 from catalog.selectors import catalog_version as _catalog_version
+from shop.i18n import prefers_by_cookie
 from storefront import stylesheet
 from storefront.consent import COOKIE as CONSENT_COOKIE
 from storefront.selectors import chrome_get
@@ -52,6 +55,10 @@ def visitor_is_blank(request: HttpRequest, also: tuple[str, ...] = ()) -> bool:
         return False
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
+        return False
+    if getattr(request, "storefront_page", False) and prefers_by_cookie(request):
+        # An unprefixed page shows the default language only to visitors without a language cookie (the
+        # German one is redirected, the English one must not be cached for the first): shop/i18n.py.
         return False
     return not any(name in request.COOKIES for name in (*visitor_state_cookies(), *also))
 

@@ -5,19 +5,24 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.cache import cache
 from django.db import DatabaseError
+from django.urls import reverse
 
 from storefront.models import DEFAULT_ACCENT, Brand, Page
 
-CHROME_CACHE_KEY = "storefront:chrome:v1"
+CHROME_CACHE_KEY = "storefront:chrome:v2"
 CHROME_CACHE_SECONDS = 3600
 
 
 @dataclass(frozen=True)
 class PageLink:
     title: str
-    url: str
     group: str
     slug: str
+
+    @property
+    def url(self) -> str:
+        # Reversed when shown, not when cached: the same chrome serves every language's prefix.
+        return reverse("storefront:page", args=[self.slug])
 
 
 @dataclass(frozen=True)
@@ -61,7 +66,7 @@ def _chrome_from_database() -> Chrome:
     # Two queries: the brand row (if staff saved one) and the published pages.
     brand = Brand.objects.filter(pk=1).first()
     pages = Page.objects.filter(is_published=True).order_by("group", "position", "title")
-    links = tuple(PageLink(p.title, p.get_absolute_url(), p.group, p.slug) for p in pages)
+    links = tuple(PageLink(p.title, p.group, p.slug) for p in pages)
     if brand is None:
         return Chrome(name=settings.SHOP_NAME, pages=links)
     return Chrome(

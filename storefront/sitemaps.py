@@ -1,4 +1,5 @@
-"""sitemap.xml: products, categories and content pages (django.contrib.sitemaps splits them into pages)."""
+"""sitemap.xml: products, categories and content pages in every language (django.contrib.sitemaps splits them
+into pages)."""
 
 from django.conf import settings
 from django.contrib.sitemaps import Sitemap
@@ -10,6 +11,11 @@ from storefront.models import Page
 
 
 class _ShopSitemap(Sitemap):
+    # Every URL once per language, each with its <xhtml:link hreflang> alternates and an x-default.
+    i18n = True
+    alternates = True
+    x_default = True
+
     @property
     def limit(self) -> int:
         # Google's (and the protocol's) ceiling is 50,000 URLs per file; a setting so tests can split small.

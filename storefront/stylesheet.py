@@ -10,6 +10,7 @@ from functools import lru_cache
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.urls import reverse
+from django.utils import translation
 
 from storefront.colors import darken_to_aa
 from storefront.selectors import Chrome, chrome_get, chrome_get_cached_only
@@ -65,7 +66,9 @@ def bundle() -> tuple[str, str]:
 
 
 def url_for(chrome: Chrome) -> str:
-    return reverse("storefront:stylesheet", args=[_bundle_for(chrome)[1]])
+    # One address for every language (no /de/ prefix): browsers and caches keep one copy.
+    with translation.override(settings.LANGUAGE_CODE):
+        return reverse("storefront:stylesheet", args=[_bundle_for(chrome)[1]])
 
 
 def context() -> dict:

@@ -1,4 +1,5 @@
-"""Content pages, robots.txt, the site stylesheet, the cookie choice, and error pages that need no database."""
+"""Content pages, robots.txt, the site stylesheet, the cookie choice, the language switch, and error pages that
+need no database."""
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -7,8 +8,10 @@ from django.template import loader
 from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
+from shop import i18n
 from shop.shared import csrf_fresh_visitor, shared_page
 from storefront import consent, stylesheet
 from storefront.models import Page
@@ -57,12 +60,40 @@ def cookie_choice(request: HttpRequest) -> HttpResponse:
     """Remember the visitor's answer to the cookie notice, then go back where they were."""
     choice = request.POST.get("choice", "")
     if choice not in consent.CHOICES:
-        return HttpResponseBadRequest("Choose allow or decline.", content_type="text/plain")
+        return HttpResponseBadRequest(_("Choose allow or decline."), content_type="text/plain")
     target = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(target, {request.get_host()}, require_https=request.is_secure()):
         target = reverse("home")
     response = HttpResponseRedirect(target)
     consent.remember(response, choice)
+    return response
+
+
+@require_safe
+def language_switch(request: HttpRequest) -> HttpResponse:
+    """`?lang=de&next=/products/`: remember the language (the cookie LocaleMiddleware reads) and show `next` in it.
+
+    A GET link rather than Django's set_language (a POST with a CSRF token): pages from a shared cache carry
+    no token, and a link works without JavaScript. Choosing a language changes nothing but the language.
+    """
+    language = request.GET.get("lang", "")
+    if language not in dict(settings.LANGUAGES):
+        codes = ", ".join(code for code, _ in settings.LANGUAGES)
+        message = _("Unknown language %(language)r: choose one of %(codes)s.") % {"language": language, "codes": codes}
+        return HttpResponseBadRequest(message, content_type="text/plain")
+    target = i18n.safe_next(request, request.GET.get("next")) or reverse("home")
+    path, query = target.split("?", 1) if "?" in target else (target, "")
+    if i18n.is_storefront_path(i18n.strip_language(path)[1]):
+        target = i18n.url_for_language(path, language) + (f"?{query}" if query else "")
+    response = HttpResponseRedirect(target)
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        secure=settings.SESSION_COOKIE_SECURE,
+        samesite="Lax",
+    )
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 

@@ -2,6 +2,7 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 from catalog.models import Product, ProductVariant
 from catalog.money import format_money
@@ -29,10 +30,10 @@ def stock_label(product: Product | ProductVariant) -> str:
     A variant's own stock, or a product's `stock` over its variants (catalog.selectors.with_variant_summary).
     """
     if not product.in_stock:
-        return "Out of stock"
+        return _("Out of stock")
     if product.low_stock:
-        return f"Only {product.stock} left"
-    return "In stock"
+        return _("Only %(count)s left") % {"count": product.stock}
+    return _("In stock")
 
 
 @register.filter

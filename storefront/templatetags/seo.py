@@ -14,8 +14,10 @@ from django.urls import reverse
 from django.utils.html import strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from catalog.money import money_round
+from shop.i18n import language_alternates
 from storefront.selectors import chrome_default
 
 register = template.Library()
@@ -45,7 +47,8 @@ def _plain(text: str) -> str:
 
 
 def _default_description(chrome) -> str:
-    return chrome.meta_description or settings.SEO_DEFAULT_DESCRIPTION
+    # The default text is a msgid too (home.html shows it): German pages get it in German.
+    return chrome.meta_description or _(settings.SEO_DEFAULT_DESCRIPTION)
 
 
 def _product_image_url(request, product, version) -> str:
@@ -71,9 +74,10 @@ def seo_head(context):
     if request is None:
         return data | {"description": _default_description(chrome), "title": chrome.name}
     if product is not None and hasattr(product, "sku"):
+        at_shop = _("%(product)s at %(shop)s.") % {"product": product.name, "shop": chrome.name}
         data |= {
             "title": product.name,
-            "description": _plain(product.description) or f"{product.name} at {chrome.name}.",
+            "description": _plain(product.description) or at_shop,
             "type": "product",
             "image": _product_image_url(request, product, context.get("version", "")),
             "price": money_round(product.current_price),  # what it sells for now; machine format: a plain decimal
@@ -81,7 +85,8 @@ def seo_head(context):
         }
     elif category is not None and hasattr(category, "slug"):
         own = _plain(getattr(category, "description", ""))
-        fallback = f"{category.name} at {chrome.name}. {_default_description(chrome)}"
+        fallback = _("%(category)s at %(shop)s.") % {"category": category.name, "shop": chrome.name}
+        fallback = f"{fallback} {_default_description(chrome)}"
         data |= {"title": category.name, "description": own or fallback}
     elif content_page is not None:
         data |= {"title": content_page.title, "description": content_page.meta_description or _plain(content_page.body)}
@@ -91,7 +96,23 @@ def seo_head(context):
     if not data["image"] and chrome.logo_url:
         data["image"] = request.build_absolute_uri(chrome.logo_url)
     data["canonical"] = canonical_url(request)
+    data["alternates"] = hreflang_links(request, data["canonical"])
     return data
+
+
+def hreflang_links(request, canonical: str) -> list[tuple[str, str]]:
+    """[(hreflang, absolute URL)] for this page in every language, and x-default (the default language's).
+
+    Each is the canonical URL of that language's page: the same kept query, another prefix.
+    """
+    alternates = language_alternates(request)
+    if not alternates:
+        return []
+    query = canonical.partition("?")[2]
+    suffix = f"?{query}" if query else ""
+    links = [(a["code"], request.build_absolute_uri(a["path"]) + suffix) for a in alternates]
+    default = next(url for code, url in links if code == settings.LANGUAGE_CODE)
+    return [*links, ("x-default", default)]
 
 
 def _json_ld(data: dict) -> str:
@@ -135,7 +156,7 @@ def product_json_ld(context, product, breadcrumbs, variant=None):
         item["image"] = [image]
     if getattr(product, "category", None) is not None:
         item["category"] = product.category.name
-    trail = [(chrome.name, reverse("home")), ("Products", reverse("catalog:product-list"))]
+    trail = [(chrome.name, reverse("home")), (_("Products"), reverse("catalog:product-list"))]
     trail += [(crumb.name, crumb.get_absolute_url()) for crumb in breadcrumbs]
     trail.append((product.name, product.get_absolute_url()))
     crumbs = {

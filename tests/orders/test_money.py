@@ -39,7 +39,7 @@ def test_the_invoice_formats_money_like_every_other_page(client, shopper, dear_o
 def test_the_invoice_and_order_page_in_german(client, shopper, dear_order):
     client.force_login(shopper)
 
-    german = {"HTTP_ACCEPT_LANGUAGE": "de"}
+    german = {"HTTP_ACCEPT_LANGUAGE": "de", "follow": True}  # redirected to the /de/ page
     invoice = client.get(f"/orders/{dear_order.number}/invoice/", **german).content.decode()
     detail = client.get(f"/orders/{dear_order.number}/", **german).content.decode()
     history = client.get("/orders/", **german).content.decode()
@@ -56,7 +56,7 @@ def test_the_shipping_methods_show_their_price_formatted(client, shopper, dear):
     client.post("/checkout/", {"address": "new", **{f"new-{k}": v for k, v in ADDRESS.items()}})
 
     assert "Standard delivery: €4.90" in client.get("/checkout/shipping/").content.decode()
-    german = client.get("/checkout/shipping/", HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    german = client.get("/checkout/shipping/", HTTP_ACCEPT_LANGUAGE="de", follow=True).content.decode()
     assert f"Standardversand: 4,90{NBSP}€" in german  # the default method's name is translated
 
 

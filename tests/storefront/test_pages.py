@@ -46,5 +46,6 @@ def test_the_imprint_shows_the_brands_contact_details(client):
 @pytest.mark.django_db
 def test_the_privacy_page_names_every_cookie_the_shop_sets(client):
     text = client.get("/pages/privacy/").content.decode()
-    for cookie in ["sessionid", "csrftoken", "shop_cart", "messages", "shop_gate", "shop_visitor", "shop_consent"]:
+    cookies = ["sessionid", "csrftoken", "shop_cart", "messages", "shop_gate", "shop_visitor", "shop_consent"]
+    for cookie in [*cookies, "django_language"]:
         assert cookie in text

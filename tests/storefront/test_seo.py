@@ -44,13 +44,16 @@ def test_the_sitemap_splits_into_pages_above_the_limit(client, settings):
         make_product(f"Lamp {n}", category=lamps)
     sections = _locs(client, "/sitemap.xml")
     product_pages = [s for s in sections if "sitemap-products" in s]
+    # Five products, each in English and German: ten URLs, two per file.
     assert product_pages == [
         "http://testserver/sitemap-products.xml",
         "http://testserver/sitemap-products.xml?p=2",
         "http://testserver/sitemap-products.xml?p=3",
+        "http://testserver/sitemap-products.xml?p=4",
+        "http://testserver/sitemap-products.xml?p=5",
     ]
-    assert len(_locs(client, "/sitemap-products.xml?p=3")) == 1
-    assert client.get("/sitemap-products.xml?p=4").status_code == 404
+    assert len(_locs(client, "/sitemap-products.xml?p=5")) == 2
+    assert client.get("/sitemap-products.xml?p=6").status_code == 404
 
 
 @pytest.mark.django_db
