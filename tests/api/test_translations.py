@@ -29,7 +29,7 @@ def test_the_token_page_is_german(client, shopper):
 
 def test_a_new_token_is_announced_in_german(client, shopper):
     client.force_login(shopper)
-    response = client.post("/accounts/tokens/", {"name": "Skript", "scopes": [Scope.ACCOUNT], "days": 30}, **GERMAN)
+    response = client.post("/de/accounts/tokens/", {"name": "Skript", "scopes": [Scope.ACCOUNT], "days": 30}, **GERMAN)
 
     assert "Kopieren Sie es jetzt: Es wird nur dieses eine Mal angezeigt." in response.text
     assert "nie" in response.text  # last used

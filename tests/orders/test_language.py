@@ -32,7 +32,8 @@ def german(client: Client, url: str):
 
 
 def german_post(client: Client, url: str, data: dict):
-    return client.post(url, data, **GERMAN)
+    """A form posted from a German page: to its /de/ URL."""
+    return client.post(f"/de{url}", data, **GERMAN)
 
 
 def missing(page: str, *texts: str) -> list[str]:
@@ -232,8 +233,8 @@ def test_a_voucher_refusal_and_the_savings_are_german(client):
     Voucher.objects.create(code="HERBST", kind="fixed", value=Decimal("5.00"), minimum_order=Decimal("50.00"))
     client.post("/cart/add/", {"product": make_product("Zahnrad", price=Decimal("20.00")).pk, "quantity": 1})
 
-    answer = client.post("/cart/voucher/", {"code": "HERBST", "next": "cart"}, **GERMAN, follow=True)
-    unknown = client.post("/cart/voucher/", {"code": "GIBTSNICHT", "next": "cart"}, **GERMAN, follow=True)
+    answer = client.post("/de/cart/voucher/", {"code": "HERBST", "next": "cart"}, **GERMAN, follow=True)
+    unknown = client.post("/de/cart/voucher/", {"code": "GIBTSNICHT", "next": "cart"}, **GERMAN, follow=True)
 
     assert "Legen Sie Waren für weitere 30,00\xa0€ in den Warenkorb, um diesen Code zu nutzen." in text_of(answer)
     assert "Dieser Code ist nicht gültig." in text_of(unknown)
