@@ -52,6 +52,8 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.sitemaps",
+    # its translations: country names in the active language (address forms, order pages)
+    "django_countries",
     "django_htmx",
     "template_partials",
     "csp",
