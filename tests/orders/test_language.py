@@ -211,7 +211,8 @@ def test_the_checkout_steps_are_german(client, member):
     assert not missing(shipping, "Versandart", "Standardversand: 4,90\xa0€")
     assert not missing(review, "Bestellung prüfen", "Zwischensumme", "Zahlungspflichtig bestellen")
     assert "Versand (Standardversand)" in review
-    assert ">Österreich</option>" in address and "Vereinigtes Königreich" in review  # country names in German
+    assert ">Österreich</option>" in address  # country names in German
+    assert "Vereinigtes Königreich" in review
     for page in (address, shipping, review):
         for english in ("Continue to", "Shipping address", "Subtotal", "Place order", "Standard delivery"):
             assert english not in page
