@@ -10,6 +10,7 @@ Defaults chosen for running behind a balancer (docs/operations.md, "Web processe
 - no `Server` banner naming the software.
 """
 
+import gc
 import os
 import sys
 import threading
@@ -60,6 +61,13 @@ def on_starting(server):
         sys.stderr.write(f"error: {exc}\n")
         sys.exit(1)
     _drain_on_term(server)
+
+
+def post_worker_init(worker):
+    """Move everything the worker has loaded so far (Django, the apps, the URL patterns) out of the garbage
+    collector's sight: those objects live as long as the process, and without this every full collection
+    walks them again (about 8% of an uncached catalog page, docs/performance.md)."""
+    gc.freeze()
 
 
 def when_ready(server):

@@ -101,3 +101,16 @@ def test_healthz_listener_is_off_unless_configured():
     result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
 
     assert result.stdout.split() == ["''", "gthread"], result.stderr
+
+
+def test_a_worker_freezes_what_it_loaded_out_of_the_garbage_collectors_sight():
+    code = (
+        "import gc, runpy; c = runpy.run_path('gunicorn.conf.py'); before = gc.get_freeze_count();"
+        " c['post_worker_init'](None); print(before, gc.get_freeze_count())"
+    )
+    env = {"PATH": os.environ["PATH"], "HOME": "/tmp"}
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True)
+
+    before, after = (int(n) for n in result.stdout.split())
+    assert before == 0, result.stderr
+    assert after > 1000
