@@ -35,6 +35,7 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.search import SearchWords, product_search
+from shop.memo import version_memo
 
 SORTS = {
     "name": ("name", "pk"),
@@ -145,14 +146,22 @@ class CategoryTree:
         return out
 
 
+_trees = version_memo()
+
+
 def category_tree(version: str) -> CategoryTree:
-    """The active categories (one query, or none when cached for this catalog version)."""
-    key = f"catalog:tree:{version}"
-    categories = cache.get(key)
-    if categories is None:
-        categories = list(Category.objects.filter(is_active=True).order_by("position", "name"))
-        cache.set(key, categories, timeout=3600)
-    return CategoryTree(categories)
+    """The active categories (one query, or none when cached for this catalog version), kept in the process
+    per version (shop.memo): every page needs the tree, so most requests neither query nor unpickle it."""
+
+    def load() -> CategoryTree:
+        key = f"catalog:tree:{version}"
+        categories = cache.get(key)
+        if categories is None:
+            categories = list(Category.objects.filter(is_active=True).order_by("position", "name"))
+            cache.set(key, categories, timeout=3600)
+        return CategoryTree(categories)
+
+    return _trees.get(version, load)
 
 
 def _with_primary_image(queryset: QuerySet[Product]) -> QuerySet[Product]:

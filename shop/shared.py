@@ -34,7 +34,7 @@ from catalog.selectors import catalog_version as _catalog_version
 from shop.i18n import prefers_by_cookie
 from storefront import stylesheet
 from storefront.consent import COOKIE as CONSENT_COOKIE
-from storefront.selectors import chrome_get
+from storefront.selectors import chrome_for
 
 
 def visitor_state_cookies() -> tuple[str, ...]:
@@ -82,8 +82,8 @@ def _etag(request: HttpRequest, *args, etag_extra=None, **kwargs) -> str | None:
     parts = (
         etag_extra(request, *args, **kwargs) if etag_extra else "",
         catalog_version(request),
-        repr(chrome_get()),  # name, footer pages: cached, no query on a warm cache
-        stylesheet.url_for(chrome_get()),  # the CSS bundle's digest
+        repr(chrome_for(request)),  # name, footer pages: read once per request, no query on a warm cache
+        stylesheet.url_for(chrome_for(request)),  # the CSS bundle's digest
         settings.SHOP_RELEASE,
         get_language() or "",
         request.META.get("HTTP_HX_REQUEST", ""),  # a history restore: htmx's header, the whole page

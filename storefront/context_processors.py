@@ -3,7 +3,7 @@ from django.utils.functional import SimpleLazyObject, lazy
 
 from shop.i18n import language_alternates
 from storefront import consent, stylesheet
-from storefront.selectors import chrome_get
+from storefront.selectors import chrome_for
 
 
 def storefront(request: HttpRequest) -> dict:
@@ -12,7 +12,7 @@ def storefront(request: HttpRequest) -> dict:
 
     All lazy: a fragment that shows none of them never reads the brand.
     """
-    chrome = SimpleLazyObject(chrome_get)
+    chrome = SimpleLazyObject(lambda: chrome_for(request))
     return {
         "chrome": chrome,
         "SHOP_NAME": lazy(lambda: chrome.name, str)(),

@@ -93,6 +93,15 @@ def chrome_get() -> Chrome:
     return chrome
 
 
+def chrome_for(request) -> Chrome:
+    """`chrome_get` read once per request: the ETag, the header and the footer share it (without a shared
+    cache, each read would be two queries)."""
+    chrome = getattr(request, "_chrome", None)
+    if chrome is None:
+        chrome = request._chrome = chrome_get()
+    return chrome
+
+
 def chrome_get_cached_only() -> Chrome:
     """The chrome without touching the database: the cached one, else the defaults (error pages)."""
     try:

@@ -29,12 +29,17 @@ def _default_language_afterwards():
 @pytest.fixture(autouse=True)
 def _cache_cleared():
     """Each test starts with an empty cache (fragments, the catalog tree, the storefront's chrome, rate
-    counters) and leaves none behind: the cache is per process, the database per test."""
+    counters) and no value kept in the process (shop.memo), and leaves none behind: the cache is per
+    process, the database per test."""
     from django.core.cache import cache
 
+    from shop import memo
+
     cache.clear()
+    memo.clear_all()
     yield
     cache.clear()
+    memo.clear_all()
 
 
 @pytest.fixture(autouse=True)

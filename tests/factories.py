@@ -112,3 +112,13 @@ def image_upload(name: str = "photo.png", size: tuple[int, int] = (1600, 1200), 
     buffer = io.BytesIO()
     Image.new("RGB", size, colour).save(buffer, "PNG")
     return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+
+
+def caches_clear() -> None:
+    """A cold start: the shared cache emptied and nothing kept in the process (shop.memo)."""
+    from django.core.cache import cache
+
+    from shop import memo
+
+    cache.clear()
+    memo.clear_all()

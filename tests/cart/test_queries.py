@@ -2,7 +2,6 @@
 voucher and promotions; catalog pages stay as they were."""
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from cart.models import Cart, CartLine
@@ -11,7 +10,7 @@ from discounts.models import Promotion, Voucher
 from tests.budgets import CHROME
 from tests.cart.conftest import login
 from tests.catalog.test_queries import LIST_QUERIES
-from tests.factories import default_variant, make_category, make_products
+from tests.factories import caches_clear, default_variant, make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
@@ -68,7 +67,7 @@ def member(products, user, settings):
 
 
 def test_cart_page_for_an_anonymous_cart(anonymous, products, django_assert_num_queries):
-    cache.clear()
+    caches_clear()
     # cart (with its voucher), lines with variants, products and primary thumbnails, catalog version +
     # categories (which are shown), the promotions; the badge counts the lines already loaded
     with django_assert_num_queries(5 + CHROME):
@@ -82,7 +81,7 @@ def test_cart_page_for_an_anonymous_cart(anonymous, products, django_assert_num_
 
 
 def test_cart_page_for_a_user(member, products, django_assert_num_queries):
-    cache.clear()
+    caches_clear()
     # session, user, cart, lines with variants, products and thumbnails, catalog version + categories,
     # the promotions
     with django_assert_num_queries(7 + CHROME):
@@ -118,7 +117,7 @@ def test_an_htmx_change_rerenders_the_cart_in_constant_queries(anonymous, produc
 def test_catalog_pages_cost_one_more_query_only_for_a_visitor_with_a_cart(
     anonymous, products, django_assert_num_queries
 ):
-    cache.clear()
+    caches_clear()
     with django_assert_num_queries(0 + LIST_QUERIES + CHROME):  # as tests/catalog/test_queries.py, no cart
         assert Client().get("/products/").status_code == 200
     with django_assert_num_queries(1 + 1):  # cached page: the catalog version, the cart's quantities

@@ -5,11 +5,10 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 
 from catalog.models import Attribute, AttributeChoice, OptionValue, Product, ProductAttributeValue
 from tests.budgets import CHROME
-from tests.factories import make_category, make_product, make_product_type, make_variant
+from tests.factories import caches_clear, make_category, make_product, make_product_type, make_variant
 
 
 @pytest.fixture
@@ -175,7 +174,7 @@ def test_facet_counts_cost_the_same_queries_whatever_the_catalog_size(client, sh
         product = make_product(f"Tee {i}", category=tees, product_type=material.product_type)
         make_variant(product, "S", "Red", stock=1)
         ProductAttributeValue.objects.create(product=product, attribute=material, value_choice_id=shop["Cotton"])
-    cache.clear()
+    caches_clear()
     # version, categories, facet definitions (2), count, page, images, category counts, in-stock count,
     # option counts, attribute counts; the storefront's chrome
     with django_assert_num_queries(11 + CHROME):
@@ -250,7 +249,7 @@ def test_unknown_or_unreadable_yes_no_values_are_left_out_with_a_message(client,
 
 
 def test_yes_no_facets_cost_no_query_of_their_own(client, organic, django_assert_num_queries):
-    cache.clear()
+    caches_clear()
     # As without them: the yes/no answers are counted in the attribute query and defined with the choices.
     with django_assert_num_queries(11 + CHROME):
         response = client.get("/products/", {"o": organic["S"], "a": organic["Cotton"], "b": organic["yes"]})

@@ -3,13 +3,11 @@
 import re
 from decimal import Decimal
 
-from django.core.cache import cache
-
 from accounts.models import User
 from cart.models import Cart
 from cart.services import line_add
 from tests.budgets import CHROME, JSON_LD
-from tests.factories import default_variant, make_category, make_product
+from tests.factories import caches_clear, default_variant, make_category, make_product
 from tests.orders.conftest import place
 
 
@@ -57,7 +55,7 @@ def test_recently_viewed_follows_the_visitor_and_costs_no_query_while_empty(clie
     assert section(page, "recent-heading") == ["Lamp"]
 
     client.cookies["shop_recent"] = "tampered"
-    cache.clear()
+    caches_clear()
     # version, categories, product, variants, images, related (+ images: none), also bought: no recent query
     with django_assert_num_queries(7 + JSON_LD + CHROME):  # + the JSON-LD image, the storefront's chrome
         page = client.get(f"/products/{lamp.slug}/").content.decode()

@@ -1,10 +1,9 @@
 """Every storefront page makes the same number of queries with 10 or 1,000 products (cold cache)."""
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
-from tests.factories import make_category, make_products
+from tests.factories import caches_clear, make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
@@ -52,13 +51,13 @@ def shop(request):
     ],
 )
 def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num_queries, url, queries):
-    cache.clear()
+    caches_clear()
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
 
 
 def test_product_detail_makes_a_constant_number_of_queries(client, shop, django_assert_num_queries):
-    cache.clear()
+    caches_clear()
     # version, categories, product, variants, images, related, related images, also bought; the JSON-LD's
     # image; the storefront's chrome
     with django_assert_num_queries(9 + CHROME):

@@ -3,14 +3,13 @@
 import re
 
 import pytest
-from django.core.cache import cache
 from django.db import connection
 
 from catalog import search
 from catalog.models import Product
 from tests.budgets import CHROME
 from tests.catalog.test_storefront import names
-from tests.factories import make_category, make_product, make_products
+from tests.factories import caches_clear, make_category, make_product, make_products
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +19,7 @@ sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLi
 
 @pytest.fixture(autouse=True)
 def _empty_cache():
-    cache.clear()
+    caches_clear()
 
 
 @pytest.fixture

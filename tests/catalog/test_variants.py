@@ -5,7 +5,6 @@ import re
 from decimal import Decimal
 
 import pytest
-from django.core.cache import cache
 from django.db.models.functions import Now
 
 from accounts.models import User
@@ -14,7 +13,7 @@ from cart.services import line_add
 from catalog.models import OptionValue, ProductVariant
 from orders.models import OrderLine
 from tests.budgets import CHROME, JSON_LD
-from tests.factories import make_product, make_product_type, make_variant, stock_of
+from tests.factories import caches_clear, make_product, make_product_type, make_variant, stock_of
 from tests.orders.conftest import place
 
 
@@ -191,7 +190,7 @@ def test_the_detail_page_query_count_does_not_grow_with_the_variants(db, client,
 
     counts = []
     for product in (small, big):
-        cache.clear()
+        caches_clear()
         client.cookies.pop("shop_recent", None)  # recently viewed would add its own two queries
         # version, categories, product, variants, their values, options, their values, specs, images, related,
         # also bought; the JSON-LD image, the storefront's chrome

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 import time_machine
-from django.core.cache import cache
 from django.test import Client
 from django.utils import timezone
 
@@ -14,7 +13,7 @@ from cart.models import Cart, CartLine
 from catalog.models import Product
 from notifications.models import Message
 from orders.models import Order
-from tests.factories import default_variant, stock_of
+from tests.factories import caches_clear, default_variant, stock_of
 from tests.orders.conftest import ADDRESS, pay_over_http
 
 pytestmark = pytest.mark.django_db
@@ -181,7 +180,7 @@ def test_the_lookup_answers_the_same_for_a_known_and_an_unknown_pair(client, pro
 
 
 def test_the_lookup_is_throttled_per_ip_and_per_address(settings):
-    cache.clear()
+    caches_clear()
     settings.ORDER_LOOKUP_LIMIT = 2
     one_ip = Client(REMOTE_ADDR="198.51.100.1")
     statuses = [

@@ -13,7 +13,7 @@ from django.test import Client, override_settings
 
 from accounts.models import Session, User
 from bench.servers import RedisServer
-from tests.factories import make_product
+from tests.factories import caches_clear, make_product
 
 PASSWORD = "a-long-and-unusual-passphrase-42"
 NOWHERE = "redis://127.0.0.1:15499/0"
@@ -87,7 +87,7 @@ def test_the_shop_keeps_serving_while_redis_stops_and_uses_it_again_when_it_retu
     User.objects.create_user("shopper@example.org", PASSWORD, name="Sam Shopper")
     product = make_product("Brass lamp", stock=50)
     with redis_settings(redis_server.url), caplog.at_level(logging.INFO, logger="shop.cache"):
-        cache.clear()
+        caches_clear()
         assert {s for _, s in browse_and_buy(Client(), product)} <= {200, 302}
         redis_server.stop()
         assert {s for _, s in browse_and_buy(Client(), product)} <= {200, 302}
@@ -106,7 +106,7 @@ def test_the_shop_keeps_serving_while_redis_stops_and_uses_it_again_when_it_retu
 def test_a_session_ended_while_redis_is_down_stays_ended_when_redis_returns(redis_server):
     User.objects.create_user("shopper@example.org", PASSWORD, name="Sam Shopper")
     with redis_settings(redis_server.url):
-        cache.clear()
+        caches_clear()
         shopper = Client()
         shopper.post("/accounts/login/", {"username": "shopper@example.org", "password": PASSWORD})
         assert shopper.get("/accounts/profile/").status_code == 200  # the session is now in Redis too

@@ -71,3 +71,21 @@ def test_a_stored_accent_that_fails_is_darkened_in_the_stylesheet(client):
     css = client.get(re.search(r'<link rel="stylesheet" href="([^"]+)"', html).group(1)).content.decode()
     accent = re.search(r"--accent: (#[0-9a-f]{6}); }\s*$", css).group(1)
     assert contrast_ratio(accent, "#ffffff") >= 4.5
+
+
+@pytest.mark.django_db
+def test_without_a_shared_cache_a_page_reads_the_brand_and_pages_once(client, settings):
+    """The ETag and the header and footer share one read of the chrome per request."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    Brand.objects.create(pk=1, name="Birch & Loom")
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/products/")
+
+    assert response.status_code == 200
+    assert "Birch &amp; Loom" in response.content.decode()
+    brand_reads = [q for q in queries.captured_queries if 'FROM "storefront_brand"' in q["sql"]]
+    page_reads = [q for q in queries.captured_queries if 'FROM "storefront_page"' in q["sql"]]
+    assert (len(brand_reads), len(page_reads)) == (1, 1)
