@@ -2,11 +2,15 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
+from django.utils.html import format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
+from cart.templatetags.cart import cart_add_slot
 from catalog.models import Product, ProductVariant
 from catalog.money import format_money
 from catalog.search import search_result_count
+from pricing.templatetags.pricing import price_html
 
 register = template.Library()
 
@@ -34,6 +38,47 @@ def stock_label(product: Product | ProductVariant) -> str:
     if product.low_stock:
         return _("Only %(count)s left") % {"count": product.stock}
     return _("In stock")
+
+
+CARD = (
+    '<li class="product-card"><a class="product-link" href="{url}">{image}<span class="product-name">{name}</span></a>'
+    '<p class="price">{price}</p><p class="stock{stock_class}">{stock}</p>{add}</li>'
+)
+CARD_IMAGE = '<img src="{src}" alt="" width="320" height="320"{lazy}>'
+NO_IMAGE = mark_safe('<span class="no-image" aria-hidden="true"></span>')
+LAZY = mark_safe(' loading="lazy"')
+
+
+@register.simple_tag
+def product_card(product: Product, position: int, eager: int = 0) -> SafeString:
+    """One list card: image, name, price, stock and the add-to-cart slot (cart.templatetags.cart).
+
+    `product` comes from a card list (catalog.selectors: `primary_images`, `stock`, `variant_count`); the
+    first `eager` cards load their image at once (above the fold), the rest lazily. Built in Python rather
+    than from a template: a list renders twenty of them, and as a template they were a fifth of its time.
+    """
+    images = getattr(product, "primary_images", None) or ()
+    image = images[0] if images else None
+    if image is not None and image.thumbnail:
+        picture = format_html(CARD_IMAGE, src=image.thumbnail.url, lazy=LAZY if position > (eager or 0) else "")
+    else:
+        picture = NO_IMAGE
+    if not product.in_stock:
+        stock_class = " stock-out"
+    elif product.low_stock:
+        stock_class = " stock-low"
+    else:
+        stock_class = ""
+    return format_html(
+        CARD,
+        url=product.get_absolute_url(),
+        image=picture,
+        name=product.name,
+        price=price_html(product),
+        stock_class=stock_class,
+        stock=stock_label(product),
+        add=cart_add_slot(product),
+    )
 
 
 @register.filter
