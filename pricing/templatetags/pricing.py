@@ -33,7 +33,8 @@ def price_html(item, product: Product | None = None) -> SafeString:
     net = "" if settings.SHOP_PRICES_INCLUDE_TAX else format_html(' <small class="tax-note">{}</small>', _("excl. VAT"))
     if now < regular:
         return format_html(
-            '<del><span class="visually-hidden">{} </span>{}</del> <ins><span class="visually-hidden">{} </span>{}</ins>{}',
+            '<del><span class="visually-hidden">{} </span>{}</del>'
+            ' <ins><span class="visually-hidden">{} </span>{}</ins>{}',
             _("Regular price"),
             format_money(regular, settings.SHOP_CURRENCY),
             _("Sale price"),
