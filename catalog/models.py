@@ -6,10 +6,10 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Upper
-from django.urls import reverse
 from django.utils import timezone
 
 from catalog.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from shop.urls_fast import reverse_slug
 
 LOW_STOCK_THRESHOLD = 5
 
@@ -47,7 +47,7 @@ class Category(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:category-detail", args=[self.slug])
+        return reverse_slug("catalog:category-detail", self.slug)
 
     def clean(self) -> None:
         # A category may not sit inside itself, however deep: walk up from the chosen parent.
@@ -231,7 +231,7 @@ class Product(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("catalog:product-detail", args=[self.slug])
+        return reverse_slug("catalog:product-detail", self.slug)
 
     def clean(self) -> None:
         if self.sale_price is not None and self.price is not None and self.sale_price >= self.price:
