@@ -20,7 +20,7 @@ from catalog import services as catalog_services
 from catalog.facets import facet_definitions, facets_clean
 from catalog.forms import PER_PAGE_DEFAULT, PER_PAGE_MAX, Q_MAX_LENGTH, list_params
 from catalog.models import Product, ProductImage
-from catalog.selectors import DEFAULT_SORT, catalog_version, category_tree, product_list
+from catalog.selectors import DEFAULT_SORT, catalog_version, category_tree, product_list, thumbnail_url
 
 router = Router(tags=["catalog"])
 
@@ -64,8 +64,7 @@ def product_out(product: Product) -> ProductOut:
     """The product with its variants (prefetch `variants`)."""
     variants = list(product.variants.all())
     stock = sum(v.stock for v in variants)
-    images = getattr(product, "primary_images", None)
-    thumbnail = images[0].thumbnail.url if images and images[0].thumbnail else None
+    thumbnail = thumbnail_url(product) or None
     return ProductOut(
         id=product.pk,
         name=product.name,

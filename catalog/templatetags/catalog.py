@@ -10,6 +10,7 @@ from cart.templatetags.cart import cart_add_slot
 from catalog.models import Product, ProductVariant
 from catalog.money import format_money
 from catalog.search import search_result_count
+from catalog.selectors import thumbnail_url
 from pricing.templatetags.pricing import price_html
 
 register = template.Library()
@@ -44,16 +45,14 @@ def stock_label(product: Product | ProductVariant) -> str:
 def product_card(product: Product, position: int, eager: int = 0) -> SafeString:
     """One list card: image, name, price, stock and the add-to-cart slot (cart.templatetags.cart).
 
-    `product` comes from a card list (catalog.selectors: `primary_images`, `stock`, `variant_count`); the
+    `product` comes from a card list (catalog.selectors: `primary_thumbnail`, `stock`, `variant_count`); the
     first `eager` cards load their image at once (above the fold), the rest lazily. Built in Python rather
     than from a template (a list renders twenty): every text is escaped here, the price and the slot are
     markup of their own.
     """
-    images = getattr(product, "primary_images", None) or ()
-    image = images[0] if images else None
-    if image is not None and image.thumbnail:
+    if src := thumbnail_url(product):
         lazy = ' loading="lazy"' if position > (eager or 0) else ""
-        picture = f'<img src="{escape(image.thumbnail.url)}" alt="" width="320" height="320"{lazy}>'
+        picture = f'<img src="{escape(src)}" alt="" width="320" height="320"{lazy}>'
     else:
         picture = '<span class="no-image" aria-hidden="true"></span>'
     if not product.in_stock:

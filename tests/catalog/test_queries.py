@@ -7,9 +7,10 @@ from tests.factories import caches_clear, make_category, make_products
 
 pytestmark = pytest.mark.django_db
 
-# Cold cache: catalog version, categories, facet definitions (options, attribute choices), count, page,
-# primary images, category counts, in-stock count. (No product types here: no option or attribute counts.)
-LIST_QUERIES = 9
+# Cold cache: catalog version, categories, facet definitions (options, attribute choices), count, page
+# (with each card's primary thumbnail), category counts, in-stock count. (No product types here: no option or
+# attribute counts.)
+LIST_QUERIES = 8
 # PostgreSQL corrects the search words against the catalogue's vocabulary (catalog/search.py), once per
 # page: the list and the facet counts search the same corrected words; and it reads the facets' candidates
 # once (catalog.search.search_candidates), so each count takes them as an array of ids instead of gathering
@@ -47,7 +48,7 @@ def shop(request):
         ("/products/?q=bulk+product&sort=newest", SEARCH_QUERIES + CHROME),
         ("/categories/lighting/", LIST_QUERIES + CHROME),
         ("/categories/home/?per_page=100", LIST_QUERIES + CHROME),
-        ("/", 6 + CHROME),  # version, categories, featured + images, newest + images
+        ("/", 4 + CHROME),  # version, categories, featured, newest (each with its thumbnails)
     ],
 )
 def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num_queries, url, queries):
@@ -58,9 +59,9 @@ def test_pages_make_a_constant_number_of_queries(client, shop, django_assert_num
 
 def test_product_detail_makes_a_constant_number_of_queries(client, shop, django_assert_num_queries):
     caches_clear()
-    # version, categories, product, variants, images, related, related images, also bought; the JSON-LD's
-    # image; the storefront's chrome
-    with django_assert_num_queries(9 + CHROME):
+    # version, categories, product, variants, images, related (with their thumbnails), also bought; the
+    # JSON-LD's image; the storefront's chrome
+    with django_assert_num_queries(8 + CHROME):
         assert client.get(f"/products/{shop[0].slug}/").status_code == 200
 
 

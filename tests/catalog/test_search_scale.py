@@ -157,13 +157,13 @@ def sized_catalog(request, monkeypatch):
 def test_a_search_page_makes_the_same_number_of_queries_at_any_size(
     client, sized_catalog, django_assert_num_queries, q
 ):
-    # Cold cache: catalog version, categories, (PostgreSQL) the words corrected, count, then page and
-    # primary images unless nothing matches (SQLite has no correction: "lmap" finds nothing there),
+    # Cold cache: catalog version, categories, (PostgreSQL) the words corrected, count, then the page (with
+    # its thumbnails) unless nothing matches (SQLite has no correction: "lmap" finds nothing there),
     # the facets (definitions: 2; category counts, in-stock count; the words as corrected for the list;
     # on PostgreSQL the candidates, read once for all the counts) and the storefront's chrome.
     finds = q != "zqxwv" and (q != "lmap" or connection.vendor == "postgresql")
     postgres = connection.vendor == "postgresql"
-    with django_assert_num_queries(2 + postgres + 1 + 2 * finds + 4 + postgres + CHROME):
+    with django_assert_num_queries(2 + postgres + 1 + finds + 4 + postgres + CHROME):
         assert client.get("/products/", {"q": q}).status_code == 200
 
 
