@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy
 
 from catalog.facets import FACET_MAX, bool_parse, bool_value, price_parse
 from catalog.selectors import DEFAULT_SORT, SORTS, ProductListParams
+from shop.widgets import SelectFast
 
 Q_MAX_LENGTH = 100
 PER_PAGE_DEFAULT = 20
@@ -23,11 +24,16 @@ class ProductListForm(forms.Form):
     """The filter form shown above the list; also parses the query string."""
 
     q = forms.CharField(label=gettext_lazy("Search"), required=False, widget=forms.SearchInput)
-    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False)
-    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=SORT_CHOICES, required=False)
+    # SelectFast: the same markup as forms.Select without a template per option (shop/widgets.py).
+    category = forms.ChoiceField(label=gettext_lazy("Category"), required=False, widget=SelectFast)
+    sort = forms.ChoiceField(label=gettext_lazy("Sort by"), choices=SORT_CHOICES, required=False, widget=SelectFast)
     in_stock = forms.BooleanField(label=gettext_lazy("In stock only"), required=False)
     per_page = forms.TypedChoiceField(
-        label=gettext_lazy("Per page"), choices=[(n, n) for n in PER_PAGE_CHOICES], coerce=int, required=False
+        label=gettext_lazy("Per page"),
+        choices=[(n, n) for n in PER_PAGE_CHOICES],
+        coerce=int,
+        required=False,
+        widget=SelectFast,
     )
 
     def __init__(self, data, *, category_options: list[tuple[str, str]], **kwargs):
