@@ -52,14 +52,19 @@ def _default_description(chrome) -> str:
 
 
 def _product_image_url(request, product, version) -> str:
-    """The product's primary display image, absolute; cached per catalog version (no query when warm)."""
+    """The product's primary display image, absolute; cached per catalog version (no query when warm), and
+    read once per request (the Open Graph tags and the JSON-LD both show it)."""
+    seen = request.__dict__.setdefault("_seo_image_urls", {})
     key = f"seo:image:{version}:{product.pk}"
-    url = cache.get(key)
+    url = seen.get(key)
+    if url is None:
+        url = cache.get(key)
     if url is None:
         name = product.images.filter(is_primary=True).exclude(display="").values_list("display", flat=True).first()
         storage = product.images.model._meta.get_field("display").storage
         url = request.build_absolute_uri(storage.url(name)) if name else ""
         cache.set(key, url, 600)
+    seen[key] = url
     return url
 
 

@@ -180,3 +180,24 @@ def test_json_ld_offers_the_chosen_variant(client):
     sold_out = _json_ld(client.get(f"/products/tee/?variant={small.pk}").content.decode())["@graph"][0]
     assert (sold_out["sku"], sold_out["offers"]["price"]) == ("TEE-S", "12.00")
     assert sold_out["offers"]["availability"] == "https://schema.org/OutOfStock"
+
+
+@pytest.mark.django_db
+def test_without_a_shared_cache_the_product_image_is_read_once_for_open_graph_and_json_ld(client, settings):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from catalog.services import product_image_add
+    from tests.factories import image_upload
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    lamp = make_product("Lamp", category=make_category("Lighting"))
+    product_image_add(lamp, image_upload(), primary=True)
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(f"/products/{lamp.slug}/").content.decode()
+
+    image = re.search(r'<meta property="og:image" content="([^"]+)"', page)[1]
+    json_ld = re.search(r'<script type="application/ld\+json">(.*?)</script>', page)[1]
+    assert image in json_ld  # the JSON-LD names the same image
+    reads = [q for q in queries.captured_queries if 'SELECT "catalog_productimage"."display"' in q["sql"]]
+    assert len(reads) == 1
