@@ -47,15 +47,20 @@ DEFAULT_SORT = "name"
 
 
 def catalog_version() -> str:
-    """A value that changes whenever a product, variant or category is saved, or a sale starts or ends: the
-    key of every cached fragment.
+    """A value that changes whenever a product, variant or category is saved, or a sale starts or ends, or
+    the storefront's brand or content pages change: the key of every cached fragment and of what the
+    process keeps per version (shop.memo: the category tree, the storefront's chrome).
 
-    One indexed query (MAX over `updated_at` in the three tables), so it is right across processes and
+    One indexed query (MAX over `updated_at` in the tables), so it is right across processes and
     machines; writers that bypass save() must set `updated_at` themselves (the services do, stock included).
     A sale's start or end changes prices without a save, so the next sale boundary after now is part of the
-    version too: once the clock passes it, the version moves on.
+    version too: once the clock passes it, the version moves on. The content pages are also counted (a
+    deleted page leaves the newest `updated_at` as it was); the brand is one row.
     """
+    from django.apps import apps
+
     table = Product._meta.db_table
+    brand, page = (apps.get_model("storefront", name)._meta.db_table for name in ("Brand", "Page"))
     now = Product._meta.get_field("sale_starts_at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -63,11 +68,13 @@ def catalog_version() -> str:
             f" (SELECT MAX(updated_at) FROM {ProductVariant._meta.db_table}),"
             f" (SELECT MAX(updated_at) FROM {Category._meta.db_table}),"
             f" (SELECT MIN(sale_starts_at) FROM {table} WHERE sale_starts_at > %s),"
-            f" (SELECT MIN(sale_ends_at) FROM {table} WHERE sale_ends_at > %s)",
+            f" (SELECT MIN(sale_ends_at) FROM {table} WHERE sale_ends_at > %s),"
+            f" (SELECT MAX(updated_at) FROM {brand}),"
+            f" (SELECT MAX(updated_at) FROM {page}), (SELECT COUNT(*) FROM {page})",
             [now, now],
         )
-        product_max, variant_max, category_max, next_start, next_end = cursor.fetchone()
-    stamps = "|".join(_stamp(value) for value in (product_max, variant_max, category_max, next_start, next_end))
+        values = cursor.fetchone()
+    stamps = "|".join(_stamp(value) for value in values)
     return hashlib.blake2b(stamps.encode(), digest_size=8).hexdigest()
 
 

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.db import DatabaseError
 from django.urls import reverse
 
+from shop.memo import version_memo
 from storefront.models import DEFAULT_ACCENT, Brand, Page
 
 CHROME_CACHE_KEY = "storefront:chrome:v2"
@@ -93,12 +94,18 @@ def chrome_get() -> Chrome:
     return chrome
 
 
+_chromes = version_memo()
+
+
 def chrome_for(request) -> Chrome:
     """`chrome_get` read once per request: the ETag, the header and the footer share it (without a shared
-    cache, each read would be two queries)."""
+    cache, each read would be two queries). On a catalog page, which has read the catalog version (that
+    covers the brand and the pages: catalog.selectors.catalog_version), the process keeps it per version."""
     chrome = getattr(request, "_chrome", None)
     if chrome is None:
-        chrome = request._chrome = chrome_get()
+        version = getattr(request, "_catalog_version", None)
+        chrome = _chromes.get(version, chrome_get) if version else chrome_get()
+        request._chrome = chrome
     return chrome
 
 

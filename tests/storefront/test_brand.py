@@ -89,3 +89,24 @@ def test_without_a_shared_cache_a_page_reads_the_brand_and_pages_once(client, se
     brand_reads = [q for q in queries.captured_queries if 'FROM "storefront_brand"' in q["sql"]]
     page_reads = [q for q in queries.captured_queries if 'FROM "storefront_page"' in q["sql"]]
     assert (len(brand_reads), len(page_reads)) == (1, 1)
+
+
+@pytest.mark.django_db
+def test_a_brand_or_page_change_reaches_catalog_pages_that_the_process_keeps_the_chrome_for(client, settings):
+    """Catalog pages keep the chrome in the process per catalog version (shop.memo), which covers the brand and
+    the content pages: an edit, or a deleted page, shows on the next request, without a shared cache too."""
+    from storefront.models import Page
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    brand = Brand.objects.create(pk=1, name="Birch & Loom")
+    page = Page.objects.create(title="Care guide", slug="care-guide", group=Page.Group.SERVICE, body="Dust it.")
+    first = client.get("/products/").content.decode()
+    assert "Birch &amp; Loom" in first
+    assert "Care guide" in first
+
+    brand.name = "Oak & Thread"
+    brand.save()
+    assert "Oak &amp; Thread" in client.get("/products/").content.decode()
+
+    Page.objects.filter(pk=page.pk).delete()
+    assert "Care guide" not in client.get("/products/").content.decode()
