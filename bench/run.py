@@ -131,6 +131,8 @@ def main() -> int:
     off_rps, on_rps = rows[-2]["rps"], rows[-1]["rps"]
     slices = {mode: ", ".join(f"{result['rps']:.0f}" for result in results) for mode, results in runs.items()}
     lines = table(rows, args)
+    if args.uncached:
+        lines += uncached_table(wrk, env, args)
     lines.append(
         f"\nanalytics on the product page ({2 * ANALYTICS_ROUNDS} alternating slices of {args.seconds}s): "
         f"{on_rps:.0f} req/s recording, {off_rps:.0f} not ({(off_rps - on_rps) / off_rps:+.1%} cost; budget 5%); "
@@ -141,6 +143,39 @@ def main() -> int:
         write_markdown(args.markdown, lines)
     failed = [row for row in rows if row["errors"] or row["status"] != 200]
     return 1 if failed else 0
+
+
+# Measured again with the fragment cache off (`--uncached`): what a request pays that no cache answers.
+UNCACHED_PAGES = [
+    "hello",
+    "db",
+    "home",
+    "products",
+    "products-p50",
+    "search",
+    "category",
+    "detail",
+    "products-2-facets",
+    "detail-20-variants",
+]
+
+
+def uncached_table(wrk: str, env: dict, args: argparse.Namespace) -> list[str]:
+    """The storefront pages on a server of their own with `CACHE_URL=dummycache://`, anonymous and logged in,
+    as ratios to that server's own floors (measured in the same interleaved rounds)."""
+    with serve({**env, "CACHE_URL": "dummycache://"}, args.workers, "gunicorn.log") as base:
+        cookie, _ = shopper_session(base)
+        member = {"headers": {"Cookie": cookie}}
+        pages = [page for page in [*PAGES, *catalog_pages(env)] if page[0] in UNCACHED_PAGES]
+        pages += [(f"{name} (logged in)", path, member) for name, path, *_ in PAGES if name in MEMBER_PAGES]
+        # The logged-in pages are sent as visitors' requests with the shopper's cookie over theirs.
+        rows = measure_rounds(wrk, base, pages, {CART_LINES: make_visitors(base, CART_LINES)}, args)
+    for row in rows:
+        if row["name"] not in ("hello", "db"):
+            row["name"] += " (uncached)"
+    lines = table(rows, args)
+    lines[1] = f"Fragment cache off (`CACHE_URL=dummycache://`), a server of its own: {lines[1]}"
+    return ["", *lines]
 
 
 @contextlib.contextmanager
@@ -214,6 +249,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds over all pages (spread: min–max)")
+    parser.add_argument(
+        "--uncached",
+        action="store_true",
+        help="also measure the storefront pages with the fragment cache off, on a second server (its own floors)",
+    )
     parser.add_argument(
         "--markdown",
         type=Path,
