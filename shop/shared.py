@@ -23,6 +23,7 @@ from functools import partial, wraps
 
 from django.conf import settings
 from django.contrib.messages.storage.cookie import CookieStorage
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import get_language
@@ -79,6 +80,8 @@ def catalog_version(request: HttpRequest) -> str:
 def _etag(request: HttpRequest, *args, etag_extra=None, **kwargs) -> str | None:
     if not is_shared(request):
         return None  # a visitor's own page changes with their cart: no validator
+    if (known := getattr(request, "_shared_etag", None)) is not None:
+        return known
     parts = (
         etag_extra(request, *args, **kwargs) if etag_extra else "",
         catalog_version(request),
@@ -89,7 +92,37 @@ def _etag(request: HttpRequest, *args, etag_extra=None, **kwargs) -> str | None:
         request.META.get("HTTP_HX_REQUEST", ""),  # a history restore: htmx's header, the whole page
         request.get_full_path(),
     )
-    return hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+    etag = request._shared_etag = hashlib.blake2b("\n".join(parts).encode(), digest_size=12).hexdigest()
+    return etag
+
+
+PAGE_KEY = "shared-page:v1:{etag}"
+
+
+def _kept_in_cache(view, etag_extra):
+    """The view, whose shared pages are kept whole in the shop's cache under their ETag.
+
+    The ETag covers everything a shared page shows (the catalog version, the chrome, the stylesheet, the
+    release, the language, the full path), so a kept page is never stale: any change makes a new key, and
+    the old page expires after SHOP_SHARED_CACHE_SECONDS. A hit costs the catalog version's query and one
+    cache read, no rendering. Pages rendered for a visitor (private) are never kept, nor a response that
+    sets a cookie or is not a 200. With the cache off (`dummycache://`) every page is rendered.
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if not is_shared(request) or request.method not in ("GET", "HEAD"):
+            return view(request, *args, **kwargs)
+        key = PAGE_KEY.format(etag=_etag(request, *args, etag_extra=etag_extra, **kwargs))
+        response = cache.get(key)
+        if response is not None:
+            return response
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200 and not response.cookies and not response.streaming:
+            cache.set(key, response, settings.SHOP_SHARED_CACHE_SECONDS)
+        return response
+
+    return wrapper
 
 
 def shared_page(view=None, *, also: tuple[str, ...] = (), etag_extra=None):
@@ -101,7 +134,7 @@ def shared_page(view=None, *, also: tuple[str, ...] = (), etag_extra=None):
     """
     if view is None:
         return lambda view: shared_page(view, also=also, etag_extra=etag_extra)
-    conditional = condition(etag_func=partial(_etag, etag_extra=etag_extra))(view)
+    conditional = condition(etag_func=partial(_etag, etag_extra=etag_extra))(_kept_in_cache(view, etag_extra))
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs) -> HttpResponse:

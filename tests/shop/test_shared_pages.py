@@ -230,3 +230,40 @@ def test_a_shared_page_never_goes_public_with_a_cookie(client, lamp, settings):
     settings.SHOP_PASSWORD = "open sesame"
     response = client.get("/products/")
     assert "public" not in response.get("Cache-Control", "")
+
+
+def test_a_shared_page_is_kept_whole_and_served_without_rendering(client, pages, django_assert_num_queries):
+    """The shop's cache keeps each shared page under its ETag (shop.shared): a second anonymous visitor's
+    request costs the catalog version's query and renders no template."""
+    for path in pages:
+        first = client.get(path)
+        # The catalog version decides the page's key; a content page's key also has the page's own version.
+        with django_assert_num_queries(2 if path.startswith("/pages/") else 1):
+            again = client.get(path)
+        assert again.status_code == 200
+        assert not again.templates, path  # nothing rendered: the kept page
+        assert again.content == first.content
+        assert again["ETag"] == first["ETag"]
+        assert "public" in directives(again)
+
+
+def test_a_kept_page_gives_way_to_a_change_and_is_never_a_visitors_own(client, cart_client, lamp):
+    client.get("/products/")
+    Product.objects.filter(pk=lamp.pk).update(name="Brass Lamp")  # a write that bypasses save(): no new version
+    assert "Desk Lamp" in client.get("/products/").content.decode()  # (which is why the services bump updated_at)
+
+    lamp.refresh_from_db()
+    lamp.save()  # a new catalog version: a new key
+    fresh = client.get("/products/")
+    assert fresh.templates
+    assert "Brass Lamp" in fresh.content.decode()
+
+    own = cart_client.get("/products/").content.decode()  # a visitor with a cart: rendered for them
+    assert "In cart (2)" in own
+    assert "In cart" not in client.get("/products/").content.decode()
+
+
+def test_without_a_cache_shared_pages_are_rendered_every_time(client, lamp, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    client.get("/products/")
+    assert client.get("/products/").templates
