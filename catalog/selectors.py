@@ -11,16 +11,16 @@ from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import (
+    CharField,
     Count,
     Exists,
+    IntegerField,
     OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -171,11 +171,22 @@ def category_tree(version: str) -> CategoryTree:
     return _trees.get(version, load)
 
 
+# Card annotations as SQL of their own, correlated on the product table of the outer query: built through the
+# ORM (Subquery, Coalesce, OuterRef) the three cost about 1 ms of Python per list to build and compile, ten
+# times what the database spends on them. Only for querysets whose base table is the products. Table names
+# are the models' own and there are no parameters (hence the S608/S611 exemptions).
+_PRODUCT, _VARIANT, _IMAGE = Product._meta.db_table, ProductVariant._meta.db_table, ProductImage._meta.db_table
+_STOCK_SQL = f"COALESCE((SELECT SUM(v.stock) FROM {_VARIANT} v WHERE v.product_id = {_PRODUCT}.id), 0)"  # noqa: S608
+_VARIANT_COUNT_SQL = f"(SELECT COUNT(*) FROM {_VARIANT} v WHERE v.product_id = {_PRODUCT}.id)"  # noqa: S608
+# The partial unique index of one primary image per product answers it.
+_THUMBNAIL_SQL = f"(SELECT i.thumbnail FROM {_IMAGE} i WHERE i.product_id = {_PRODUCT}.id AND i.is_primary)"  # noqa: S608
+
+
 def _with_primary_image(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate `primary_thumbnail`: the file name of the primary image's thumbnail (None without one), in the
     same query (a lookup on the one-primary index per row) instead of a prefetch query of its own."""
-    thumbnail = ProductImage.objects.filter(product_id=OuterRef("pk"), is_primary=True).order_by().values("thumbnail")
-    return queryset.annotate(primary_thumbnail=Subquery(thumbnail[:1]))
+    thumbnail = RawSQL(_THUMBNAIL_SQL, (), output_field=CharField())  # noqa: S611
+    return queryset.annotate(primary_thumbnail=thumbnail)
 
 
 _THUMBNAIL = ProductImage._meta.get_field("thumbnail")
@@ -190,18 +201,14 @@ def thumbnail_url(product: Product) -> str:
     return images[0].thumbnail.url if images and images[0].thumbnail else ""
 
 
-def _variants_of(field: str = "pk") -> QuerySet[ProductVariant]:
-    return ProductVariant.objects.filter(product_id=OuterRef(field)).order_by().values("product_id")
-
-
 def with_variant_summary(queryset: QuerySet[Product]) -> QuerySet[Product]:
     """Annotate `stock` (units over all variants) and `variant_count`: what cards and add buttons need.
 
     Correlated subqueries on the (product, stock) index, so the page's query count stays the same.
     """
     return queryset.annotate(
-        stock=Coalesce(Subquery(_variants_of().annotate(n=Sum("stock")).values("n")), 0),
-        variant_count=Coalesce(Subquery(_variants_of().annotate(n=Count("pk")).values("n")), 0),
+        stock=RawSQL(_STOCK_SQL, (), output_field=IntegerField()),  # noqa: S611
+        variant_count=RawSQL(_VARIANT_COUNT_SQL, (), output_field=IntegerField()),  # noqa: S611
     )
 
 
