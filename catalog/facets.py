@@ -8,6 +8,11 @@ queries whatever the catalog size: one per kind of facet (categories, availabili
 each with one conditional COUNT per selected group, and a search's candidates read once; the facet
 definitions are cached per catalog version. On PostgreSQL an option condition starts from the variant–option
 links by their product column (migration 0010); SQLite joins the variants.
+
+On PostgreSQL, with two or more option or attribute groups chosen, every count keeps at least one of them:
+the counts then read only the products having a value of a chosen group (one query, with the category and
+availability counts), and the option and attribute counts take their ids as arrays (facets_count). The
+category counts also give the list its number of results when there is no search (Facets.result_count).
 """
 
 from dataclasses import dataclass, field, replace
@@ -199,6 +204,12 @@ def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
     return bool(stock or params.min_price is not None or params.max_price is not None or groups)
 
 
+def _variant_columns(params, in_stock=None) -> bool:
+    """Whether the variant conditions read the variant's own columns (stock, price), not only its links."""
+    stock = params.in_stock if in_stock is None else in_stock
+    return bool(stock or params.min_price is not None or params.max_price is not None)
+
+
 def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
     """`queryset` with each variant's `effective_price` when a price bound needs it: the price joins the
     product, a join of every row that a filter without a price range does without."""
@@ -221,6 +232,8 @@ def _has_variant(
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
     groups = [g for g in option_groups if g != skip]
+    # Hashed only when the links alone decide: stock or price would join every link's variant to build the set.
+    hashed = hashed and not _variant_columns(params, in_stock)
     conditions = {"skip": skip, "in_stock": in_stock, "hashed": hashed}
     if groups and _denormalised():
         first = min(groups, key=lambda g: len(option_groups[g]))
@@ -333,14 +346,15 @@ def facets_count(
 ) -> Facets:
     """Every facet value with the number of results it would give, all other selected filters kept.
 
-    At most three queries (categories with availability, option values, attribute values), none for a kind
-    of facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates. Pass
-    the list's `words` so a search's words are corrected once.
+    At most four queries (categories, availability, option values, attribute values), none for a kind of
+    facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates; three
+    when availability is chosen (its count is then the category counts' sum) or, on PostgreSQL, two or more
+    option or attribute groups are. Pass the list's `words` so a search's words are corrected once.
 
-    On PostgreSQL with two or more option or attribute groups selected, every count keeps at least one of
-    them, so it counts products with a value of a selected group: the category query reads those products
-    (the union of the groups' index ranges, far fewer than every visible product) with their ids, and the
-    option and attribute counts take the ids as an array instead of looking at every visible product again.
+    With two or more groups chosen (PostgreSQL), every count keeps at least one of them, so it counts
+    products with a value of a chosen group: the category query reads just those (the union of the groups'
+    index ranges, far fewer than every visible product) and hands the option and attribute counts their ids
+    as arrays, instead of each looking at every visible product again.
     """
     from catalog.selectors import product_visible
 
@@ -364,11 +378,10 @@ def facets_count(
     impossible = params.impossible
     group_products = _group_products(option_groups, attribute_groups) if _denormalised() else []
     narrowed = len(group_products) >= 2 and not impossible
-    # Categories and availability, one query grouped by category: the products matching every filter but the
-    # category (`n`), and of those the ones with a matching variant in stock (`s`, counted in the list's
-    # category only).
+    # Categories: the products matching every filter but the category, by category. Availability: of those, the
+    # ones in the list's category with a matching variant in stock (by category, or in one total: None).
     category_counts: dict[int, int] = {}
-    stock_counts: dict[int, int] = {}
+    stock_counts: dict[int | None, int] = {}
     # Narrowed: by category, the products the option counts count and those the attribute counts count.
     candidates: dict[int, tuple[list[int], list[int]]] = {}
     if not impossible:
@@ -449,7 +462,8 @@ def facets_count(
         # PostgreSQL: each link's own product column, no join of the variants unless stock or price asks.
         product = "link_product" if _denormalised() else "productvariant__product_id"
         if narrowed:
-            rows = _links().filter(among_ids("link_product", with_attributes))
+            # With stock or price, every row joins its variant: the planner then needs its estimate of the rows.
+            rows = _links().filter(among_ids("link_product", with_attributes, estimate=_variant_columns(params)))
         else:
             products = ids(
                 (visible if category is None else visible.filter(category_id__in=in_category_ids)).filter(

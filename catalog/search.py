@@ -208,11 +208,14 @@ def id_in(field: str, ids: "list[int] | ArraySubquery") -> Func:
     return _AnyOf(F(field), ids if isinstance(ids, ArraySubquery) else _id_array(ids))
 
 
-def among_ids(field: str, ids: list[int]) -> Func:
+def among_ids(field: str, ids: list[int], *, estimate: bool = False) -> Func:
     """`field` is one of `ids` (PostgreSQL), a filter on rows read otherwise (by another index, or all): the
     ids go as one array constant, which PostgreSQL hashes, so each row costs one lookup. As `(field + 0)`, so
     the planner neither estimates each id against the column's statistics (milliseconds for thousands) nor
-    fetches the rows id by id."""
+    fetches the rows id by id; `estimate` keeps the column as it is, for a query whose joins the planner
+    must size by the rows that pass."""
+    if estimate:
+        return _AnyOf(F(field), _id_array(ids))
     return _AnyOf(Func(F(field), template="(%(expressions)s + 0)", output_field=BigIntegerField()), _id_array(ids))
 
 
