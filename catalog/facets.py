@@ -178,11 +178,17 @@ def _variant_q(
     there, when not `prefix` + pk); needs `effective_price`. `skip_group`: an option group the queried
     rows already meet (links of that group's values). `hashed`: each option group as `IN (its variants)`,
     one set PostgreSQL hashes once, instead of a lookup per row (for conditions over many rows in a
-    FILTER, where a correlated EXISTS would run once per row)."""
+    FILTER, where a correlated EXISTS would run once per row), and stock as `NOT IN (the sold-out
+    variants)`: the stock is never below zero (a CheckConstraint), so in stock is not sold out, and the
+    sold-out variants are one small set (`catalog_variant_sold_out`, migration 0011), where the variants in
+    stock would be nearly all of them."""
     variant = variant_ref or (f"{prefix}pk" if prefix else "pk")
     q = Q()
     if params.in_stock if in_stock is None else in_stock:
-        q &= Q(**{f"{prefix}stock__gt": 0})
+        if hashed:
+            q &= ~Q(**{f"{variant}__in": ProductVariant.objects.filter(stock=0).values("pk")})
+        else:
+            q &= Q(**{f"{prefix}stock__gt": 0})
     if params.min_price is not None:
         q &= Q(effective_price__gte=params.min_price)
     if params.max_price is not None:
@@ -204,10 +210,10 @@ def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
     return bool(stock or params.min_price is not None or params.max_price is not None or groups)
 
 
-def _variant_columns(params, in_stock=None) -> bool:
-    """Whether the variant conditions read the variant's own columns (stock, price), not only its links."""
-    stock = params.in_stock if in_stock is None else in_stock
-    return bool(stock or params.min_price is not None or params.max_price is not None)
+def _priced_variants(params) -> bool:
+    """Whether the variant conditions read the variant's price (its own or its product's), not only its links
+    and whether it is sold out."""
+    return params.min_price is not None or params.max_price is not None
 
 
 def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
@@ -232,8 +238,9 @@ def _has_variant(
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
     groups = [g for g in option_groups if g != skip]
-    # Hashed only when the links alone decide: stock or price would join every link's variant to build the set.
-    hashed = hashed and not _variant_columns(params, in_stock)
+    # Hashed only when the links (and the sold-out variants) decide: a price would join every link's variant
+    # and product to build the set.
+    hashed = hashed and not _priced_variants(params)
     conditions = {"skip": skip, "in_stock": in_stock, "hashed": hashed}
     if groups and _denormalised():
         first = min(groups, key=lambda g: len(option_groups[g]))
@@ -252,7 +259,7 @@ def _has_variant(
             return Q(**{f"{product_ref}__in": links.annotate(product=_LinkProduct()).values("product")})
         return Q(Exists(links.filter(link_product=OuterRef(product_ref))))
     variants = _priced(ProductVariant.objects.filter(product_id=OuterRef(product_ref)), params)
-    return Q(Exists(variants.filter(_variant_q(params, option_groups, **conditions))))
+    return Q(Exists(variants.filter(_variant_q(params, option_groups, **{**conditions, "hashed": False}))))
 
 
 def _attribute_q(attribute_groups: AttributeGroups, *, skip=None, product_ref: str = "pk", hashed: bool = False) -> Q:
@@ -389,9 +396,12 @@ def facets_count(
         variant = _has_variant(params, option_groups, hashed=narrowed)
         matching = attributes & variant
         if narrowed:
-            # A variant in stock meets the other variant conditions too; asked per product, only of those with
-            # the attributes (the FILTER's AND stops before it).
-            stocked = matching if params.in_stock else attributes & _has_variant(params, option_groups, in_stock=True)
+            # A variant in stock meets the other variant conditions too.
+            stocked = (
+                matching
+                if params.in_stock
+                else attributes & _has_variant(params, option_groups, in_stock=True, hashed=True)
+            )
             rows = (
                 visible.filter(id_in("pk", ArraySubquery(group_products[0].union(*group_products[1:]))))
                 .order_by()
@@ -462,8 +472,8 @@ def facets_count(
         # PostgreSQL: each link's own product column, no join of the variants unless stock or price asks.
         product = "link_product" if _denormalised() else "productvariant__product_id"
         if narrowed:
-            # With stock or price, every row joins its variant: the planner then needs its estimate of the rows.
-            rows = _links().filter(among_ids("link_product", with_attributes, estimate=_variant_columns(params)))
+            # With a price, every row joins its variant and product: the planner then needs its estimate of the rows.
+            rows = _links().filter(among_ids("link_product", with_attributes, estimate=_priced_variants(params)))
         else:
             products = ids(
                 (visible if category is None else visible.filter(category_id__in=in_category_ids)).filter(
