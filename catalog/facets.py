@@ -402,8 +402,10 @@ def facets_count(
                 if params.in_stock
                 else attributes & _has_variant(params, option_groups, in_stock=True, hashed=True)
             )
+            # UNION ALL: the index lookup of `pk = ANY(...)` drops repeated ids itself.
+            union = ArraySubquery(group_products[0].union(*group_products[1:], all=True))
             rows = (
-                visible.filter(id_in("pk", ArraySubquery(group_products[0].union(*group_products[1:]))))
+                visible.filter(id_in("pk", union))
                 .order_by()
                 .values("category_id")
                 .annotate(
