@@ -216,6 +216,8 @@ def test_a_category_page_counts_within_the_category(client, shop, combination):
     assert shown["results"] == within["results"]
     assert shown["results"] == shown[("Category", "Tees")]
     assert facet_counts(client.get("/categories/tees/", {**query, "in_stock": "on"}))["results"] == stocked["results"]
+    # The list's category filter counts the same way.
+    assert facet_counts(client.get("/products/", {**query, "category": "tees"}))["results"] == within["results"]
 
 
 def link_products() -> set[tuple[int, int, int]]:
