@@ -8,11 +8,18 @@ queries whatever the catalog size: one per kind of facet (categories, availabili
 each with one conditional COUNT per selected group, and a search's candidates read once; the facet
 definitions are cached per catalog version. On PostgreSQL an option condition starts from the variant–option
 links by their product column (migration 0010); SQLite joins the variants.
+
+On PostgreSQL, with two or more option or attribute groups chosen, every count keeps at least one of them:
+the counts then read only the products having a value of a chosen group (one query, with the category and
+availability counts), and the option and attribute counts take their ids as arrays (facets_count). The
+category counts also give the list its number of results when there is no search (Facets.result_count).
 """
 
 from dataclasses import dataclass, field, replace
 from decimal import Decimal
 
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.contrib.postgres.expressions import ArraySubquery
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import BigIntegerField, Count, Exists, Expression, OuterRef, Q, QuerySet, Subquery
@@ -29,7 +36,7 @@ from catalog.models import (
     ProductVariant,
 )
 from catalog.money import InvalidMoney, money
-from catalog.search import SearchWords, search_candidates
+from catalog.search import SearchWords, among_ids, id_in, search_candidates
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
@@ -165,21 +172,35 @@ def _variant_q(
     prefix: str = "",
     variant_ref: str | None = None,
     skip_group: int | None = None,
+    hashed: bool = False,
 ) -> Q:
     """Conditions on one variant (`prefix` leads from the queried model to it, `variant_ref` names its id
     there, when not `prefix` + pk); needs `effective_price`. `skip_group`: an option group the queried
-    rows already meet (links of that group's values)."""
-    variant_pk = OuterRef(variant_ref or (f"{prefix}pk" if prefix else "pk"))
+    rows already meet (links of that group's values). `hashed`: each option group as `IN (its variants)`,
+    one set PostgreSQL hashes once, instead of a lookup per row (for conditions over many rows in a
+    FILTER, where a correlated EXISTS would run once per row), and stock as `NOT IN (the sold-out
+    variants)`: the stock is never below zero (a CheckConstraint), so in stock is not sold out, and the
+    sold-out variants are one small set (`catalog_variant_sold_out`, migration 0011), where the variants in
+    stock would be nearly all of them."""
+    variant = variant_ref or (f"{prefix}pk" if prefix else "pk")
     q = Q()
     if params.in_stock if in_stock is None else in_stock:
-        q &= Q(**{f"{prefix}stock__gt": 0})
+        if hashed:
+            q &= ~Q(**{f"{variant}__in": ProductVariant.objects.filter(stock=0).values("pk")})
+        else:
+            q &= Q(**{f"{prefix}stock__gt": 0})
     if params.min_price is not None:
         q &= Q(effective_price__gte=params.min_price)
     if params.max_price is not None:
         q &= Q(effective_price__lte=params.max_price)
     for option_id, value_ids in option_groups.items():
         if option_id != skip and option_id != skip_group:
-            q &= Q(Exists(Through.objects.filter(productvariant_id=variant_pk, optionvalue_id__in=value_ids)))
+            if hashed:
+                links = Through.objects.filter(optionvalue_id__in=value_ids).values("productvariant_id")
+                q &= Q(**{f"{variant}__in": links})
+            else:
+                links = Through.objects.filter(productvariant_id=OuterRef(variant), optionvalue_id__in=value_ids)
+                q &= Q(Exists(links))
     return q
 
 
@@ -187,6 +208,12 @@ def _needs_variant(params, option_groups, skip=None, in_stock=None) -> bool:
     stock = params.in_stock if in_stock is None else in_stock
     groups = [g for g in option_groups if g != skip]
     return bool(stock or params.min_price is not None or params.max_price is not None or groups)
+
+
+def _priced_variants(params) -> bool:
+    """Whether the variant conditions read the variant's price (its own or its product's), not only its links
+    and whether it is sold out."""
+    return params.min_price is not None or params.max_price is not None
 
 
 def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
@@ -197,51 +224,70 @@ def _priced(queryset: QuerySet, params, prefix: str = "") -> QuerySet:
     return queryset.annotate(effective_price=Coalesce(f"{prefix}price_override", f"{prefix}product__price"))
 
 
-def _has_variant(params, option_groups, *, skip=None, in_stock=None) -> Q:
-    """The product has one variant meeting every variant condition (an empty Q when there is none).
+def _has_variant(
+    params, option_groups, *, skip=None, in_stock=None, product_ref: str = "pk", hashed: bool = False
+) -> Q:
+    """The product (`product_ref` of the queried rows) has one variant meeting every variant condition (an
+    empty Q when there is none).
 
     With an option value selected, on PostgreSQL: from the links of that option's values, by their product
-    column (an index lookup), the variant itself joined only for stock or price; else from the variants.
+    column (an index lookup), the variant itself joined only for stock or price; `hashed` then asks it as
+    `IN (the products of those links)`, see _variant_q. Else from the variants, a lookup per row (a set of
+    every product with a variant in stock is too large to hash).
     """
     if not _needs_variant(params, option_groups, skip, in_stock):
         return Q()
     groups = [g for g in option_groups if g != skip]
+    # Hashed only when the links (and the sold-out variants) decide: a price would join every link's variant
+    # and product to build the set.
+    hashed = hashed and not _priced_variants(params)
+    conditions = {"skip": skip, "in_stock": in_stock, "hashed": hashed}
     if groups and _denormalised():
         first = min(groups, key=lambda g: len(option_groups[g]))
-        links = _priced(
-            _links().filter(link_product=OuterRef("pk"), optionvalue_id__in=option_groups[first]),
-            params,
-            "productvariant__",
+        links = _priced(_links().filter(optionvalue_id__in=option_groups[first]), params, "productvariant__")
+        links = links.filter(
+            _variant_q(
+                params,
+                option_groups,
+                prefix="productvariant__",
+                variant_ref="productvariant_id",
+                skip_group=first,
+                **conditions,
+            )
         )
-        condition = _variant_q(
-            params,
-            option_groups,
-            skip=skip,
-            in_stock=in_stock,
-            prefix="productvariant__",
-            variant_ref="productvariant_id",
-            skip_group=first,
-        )
-        return Q(Exists(links.filter(condition)))
-    variants = _priced(ProductVariant.objects.filter(product_id=OuterRef("pk")), params)
-    return Q(Exists(variants.filter(_variant_q(params, option_groups, skip=skip, in_stock=in_stock))))
+        if hashed:
+            return Q(**{f"{product_ref}__in": links.annotate(product=_LinkProduct()).values("product")})
+        return Q(Exists(links.filter(link_product=OuterRef(product_ref))))
+    variants = _priced(ProductVariant.objects.filter(product_id=OuterRef(product_ref)), params)
+    return Q(Exists(variants.filter(_variant_q(params, option_groups, **{**conditions, "hashed": False}))))
 
 
-def _attribute_q(attribute_groups: AttributeGroups, *, skip=None, product_ref: str = "pk") -> Q:
+def _attribute_q(attribute_groups: AttributeGroups, *, skip=None, product_ref: str = "pk", hashed: bool = False) -> Q:
+    """The product (`product_ref`) has a selected value of every attribute group but `skip`; `hashed`: see
+    _variant_q."""
     q = Q()
-    for attribute_id, choice_ids in attribute_groups.choices.items():
+    selected = [(pk, Q(value_choice_id__in=choices)) for pk, choices in attribute_groups.choices.items()]
+    selected += [(pk, Q(value_bool__in=answers)) for pk, answers in attribute_groups.booleans.items()]
+    for attribute_id, value in selected:
         if attribute_id != skip:
-            values = ProductAttributeValue.objects.filter(
-                product_id=OuterRef(product_ref), attribute_id=attribute_id, value_choice_id__in=choice_ids
-            )
-            q &= Q(Exists(values))
-    for attribute_id, answers in attribute_groups.booleans.items():
-        if attribute_id != skip:
-            values = ProductAttributeValue.objects.filter(
-                product_id=OuterRef(product_ref), attribute_id=attribute_id, value_bool__in=answers
-            )
-            q &= Q(Exists(values))
+            values = ProductAttributeValue.objects.filter(value, attribute_id=attribute_id)
+            if hashed:
+                q &= Q(**{f"{product_ref}__in": values.order_by().values("product_id")})
+            else:
+                q &= Q(Exists(values.filter(product_id=OuterRef(product_ref))))
     return q
+
+
+def _group_products(option_groups, attribute_groups: AttributeGroups) -> list[QuerySet]:
+    """For each selected option and attribute group, the ids of the products with one of its values (an index
+    range each: the links by (option value, product), the attribute values by (attribute, choice))."""
+    links = Through.objects.annotate(product=_LinkProduct())
+    sets = [links.filter(optionvalue_id__in=values).values("product") for values in option_groups.values()]
+    for attribute_id, choice_ids in attribute_groups.choices.items():
+        sets.append(ProductAttributeValue.objects.filter(attribute_id=attribute_id, value_choice_id__in=choice_ids))
+    for attribute_id, answers in attribute_groups.booleans.items():
+        sets.append(ProductAttributeValue.objects.filter(attribute_id=attribute_id, value_bool__in=answers))
+    return [qs if i < len(option_groups) else qs.order_by().values("product_id") for i, qs in enumerate(sets)]
 
 
 def facets_clean(params, definitions: Definitions):
@@ -291,6 +337,9 @@ class Facets:
     categories: list[tuple[Category, int, int, str, bool]]  # (category, count, depth, href, selected)
     in_stock: FacetValue | None
     groups: list[FacetGroup]
+    # How many products the list shows, when the category counts tell (no search): every visible product is
+    # in exactly one visible category, so it is the sum of the counts in the list's category.
+    result_count: int | None = None
 
 
 def facets_count(
@@ -304,9 +353,15 @@ def facets_count(
 ) -> Facets:
     """Every facet value with the number of results it would give, all other selected filters kept.
 
-    At most four queries (categories, availability, option values, attribute values), none for a kind
-    of facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates. Pass
-    the list's `words` so a search's words are corrected once.
+    At most four queries (categories, availability, option values, attribute values), none for a kind of
+    facet the catalog does not have, and for a search on PostgreSQL one more reading its candidates; three
+    when availability is chosen (its count is then the category counts' sum) or, on PostgreSQL, two or more
+    option or attribute groups are. Pass the list's `words` so a search's words are corrected once.
+
+    With two or more groups chosen (PostgreSQL), every count keeps at least one of them, so it counts
+    products with a value of a chosen group: the category query reads just those (the union of the groups'
+    index ranges, far fewer than every visible product) and hands the option and attribute counts their ids
+    as arrays, instead of each looking at every visible product again.
     """
     from catalog.selectors import product_visible
 
@@ -315,9 +370,7 @@ def facets_count(
     visible = product_visible(tree)
     if params.q:  # PostgreSQL: the candidates read once, then counted by id in every query below
         visible = search_candidates(visible, words or params.q)
-    in_category = visible
-    if category is not None:
-        in_category = visible.filter(category_id__in=tree.descendant_ids(category))
+    in_category_ids = set(tree.descendant_ids(category)) if category is not None else None
 
     def ids(queryset: QuerySet[Product]) -> Subquery:
         return Subquery(queryset.order_by().values("pk"))
@@ -330,12 +383,55 @@ def facets_count(
         return Product.objects.filter(pk__in=ids(queryset)) if wrap else queryset.order_by()
 
     impossible = params.impossible
-    # Categories: everything but the category.
+    group_products = _group_products(option_groups, attribute_groups) if _denormalised() else []
+    narrowed = len(group_products) >= 2 and not impossible
+    # Categories: the products matching every filter but the category, by category. Availability: of those, the
+    # ones in the list's category with a matching variant in stock (by category, or in one total: None).
     category_counts: dict[int, int] = {}
+    stock_counts: dict[int | None, int] = {}
+    # Narrowed: by category, the products the option counts count and those the attribute counts count.
+    candidates: dict[int, tuple[list[int], list[int]]] = {}
     if not impossible:
-        matching = visible.filter(_attribute_q(attribute_groups)).filter(_has_variant(params, option_groups))
-        rows = plain(matching).values("category_id").annotate(n=Count("pk"))
-        category_counts = {row["category_id"]: row["n"] for row in rows}
+        attributes = _attribute_q(attribute_groups, hashed=narrowed)
+        variant = _has_variant(params, option_groups, hashed=narrowed)
+        matching = attributes & variant
+        if narrowed:
+            # A variant in stock meets the other variant conditions too.
+            stocked = (
+                matching
+                if params.in_stock
+                else attributes & _has_variant(params, option_groups, in_stock=True, hashed=True)
+            )
+            # UNION ALL: the index lookup of `pk = ANY(...)` drops repeated ids itself.
+            union = ArraySubquery(group_products[0].union(*group_products[1:], all=True))
+            rows = (
+                visible.filter(id_in("pk", union))
+                .order_by()
+                .values("category_id")
+                .annotate(
+                    s=Count("pk", filter=stocked),
+                    # What the option counts count (the attributes hold) and the attribute counts (a variant
+                    # does); the products with both match every filter.
+                    with_attributes=ArrayAgg("pk", filter=attributes or None),
+                    with_variant=ArrayAgg("pk", filter=variant or None),
+                )
+            )
+            for row in rows:
+                found = (row["with_attributes"] or [], row["with_variant"] or [])
+                category_counts[row["category_id"]] = len(set(found[0]).intersection(found[1]))
+                stock_counts[row["category_id"]] = row["s"]
+                candidates[row["category_id"]] = found
+        else:
+            rows = plain(visible.filter(matching)).values("category_id").annotate(n=Count("pk"))
+            category_counts = {row["category_id"]: row["n"] for row in rows}
+            if params.in_stock:
+                stock_counts = category_counts
+            else:  # availability apart: over every matching product, a lookup per product would cost more
+                in_category = visible if category is None else visible.filter(category_id__in=in_category_ids)
+                stocked = in_category.filter(_attribute_q(attribute_groups)).filter(
+                    _has_variant(params, option_groups, in_stock=True)
+                )
+                stock_counts = {None: plain(stocked).count()}
     categories = []
     current = category.pk if category else None
     # One pass down from the roots (reaching only visible categories): each total is its own count plus its
@@ -359,25 +455,36 @@ def facets_count(
 
     walk(None, 0)
 
-    # Availability: everything, plus a variant in stock.
+    def in_category(counts: dict[int | None, int]) -> int:
+        return sum(n for pk, n in counts.items() if in_category_ids is None or pk is None or pk in in_category_ids)
+
     in_stock = None
+    result_count = None
     if not impossible:
-        base = in_category.filter(_attribute_q(attribute_groups))
-        stocked = base.filter(_has_variant(params, option_groups, in_stock=True))
-        count = plain(stocked).count()
+        count = in_category(stock_counts)
         in_stock = FacetValue(_("In stock"), count, params.in_stock, params.query(in_stock=not params.in_stock, page=1))
+        if not params.q:
+            result_count = in_category(category_counts)
+    counted = [found for c, found in candidates.items() if in_category_ids is None or c in in_category_ids]
+    with_attributes = [pk for found, _ in counted for pk in found]
+    with_variant = [pk for _, found in counted for pk in found]
 
     groups: list[FacetGroup] = []
     if definitions.options and not impossible:
-        products = ids(in_category.filter(_attribute_q(attribute_groups)))
         # PostgreSQL: each link's own product column, no join of the variants unless stock or price asks.
         product = "link_product" if _denormalised() else "productvariant__product_id"
-        rows = _priced(
-            (_links() if _denormalised() else Through.objects).filter(**{f"{product}__in": products}),
-            params,
-            "productvariant__",
-        )
-        refs = {"prefix": "productvariant__", "variant_ref": "productvariant_id"}
+        if narrowed:
+            # With a price, every row joins its variant and product: the planner then needs its estimate of the rows.
+            rows = _links().filter(among_ids("link_product", with_attributes, estimate=_priced_variants(params)))
+        else:
+            products = ids(
+                (visible if category is None else visible.filter(category_id__in=in_category_ids)).filter(
+                    _attribute_q(attribute_groups)
+                )
+            )
+            rows = (_links() if _denormalised() else Through.objects).filter(**{f"{product}__in": products})
+        rows = _priced(rows, params, "productvariant__")
+        refs = {"prefix": "productvariant__", "variant_ref": "productvariant_id", "hashed": narrowed}
         aggregates = {"n": Count(product, distinct=True, filter=_variant_q(params, option_groups, **refs))}
         for option_id in option_groups:
             aggregates[f"n{option_id}"] = Count(
@@ -392,19 +499,25 @@ def facets_count(
     if (definitions.attributes or definitions.booleans) and not impossible:
         # Choices and yes/no answers in one GROUP BY: a choice row is keyed by its choice id, a yes/no
         # row by (attribute id, answer).
-        products = ids(in_category.filter(_has_variant(params, option_groups)))
         rows = ProductAttributeValue.objects.filter(
-            Q(value_choice__isnull=False) | Q(attribute_id__in=definitions.boolean_ids, value_bool__isnull=False),
-            product_id__in=products,
+            Q(value_choice__isnull=False) | Q(attribute_id__in=definitions.boolean_ids, value_bool__isnull=False)
         )
-        aggregates = {
-            "n": Count("product_id", distinct=True, filter=_attribute_q(attribute_groups, product_ref="product_id"))
-        }
+        if narrowed:
+            rows = rows.filter(among_ids("product_id", with_variant))
+        else:
+            products = ids(
+                (visible if category is None else visible.filter(category_id__in=in_category_ids)).filter(
+                    _has_variant(params, option_groups)
+                )
+            )
+            rows = rows.filter(product_id__in=products)
+        refs = {"product_ref": "product_id", "hashed": narrowed}
+        # No DISTINCT: a product has one value per attribute (catalog_attrvalue_one_per_product), so once in a
+        # group of one choice or one (attribute, answer); unsorted, the groups are hashed.
+        aggregates = {"n": Count("product_id", filter=_attribute_q(attribute_groups, **refs))}
         for attribute_id in attribute_groups.ids():
             aggregates[f"n{attribute_id}"] = Count(
-                "product_id",
-                distinct=True,
-                filter=_attribute_q(attribute_groups, skip=attribute_id, product_ref="product_id"),
+                "product_id", filter=_attribute_q(attribute_groups, skip=attribute_id, **refs)
             )
         counts = {}
         # order_by(): the model's ordering (by attribute position) would join the attributes for nothing.
@@ -424,7 +537,7 @@ def facets_count(
             group = _group(name, "b", answers, counts, key, params.b, params)
             if group.values:
                 groups.append(group)
-    return Facets(categories=categories, in_stock=in_stock, groups=groups)
+    return Facets(categories=categories, in_stock=in_stock, groups=groups, result_count=result_count)
 
 
 def _group(name, param, values, counts, key, selected_ids, params) -> FacetGroup:

@@ -271,14 +271,26 @@ class LazyPage:
     """A page of products that builds and runs its queries only when a template first reads it.
 
     The page's markup is cached per catalog version, so on a cache hit no query is built or run at all.
+    `count`, when given, tells the number of products if it is already known (else None): the paginator
+    then does not count them again.
     """
 
-    def __init__(self, build: Callable[[], QuerySet[Product]], per_page: int, number: int):
-        self._build, self._per_page, self._number = build, per_page, number
+    def __init__(
+        self,
+        build: Callable[[], QuerySet[Product]],
+        per_page: int,
+        number: int,
+        count: Callable[[], int | None] | None = None,
+    ):
+        self._build, self._per_page, self._number, self._count = build, per_page, number, count
 
     @cached_property
     def page(self) -> Page:
-        return Paginator(self._build(), self._per_page).get_page(self._number)
+        paginator = Paginator(self._build(), self._per_page)
+        known = self._count() if self._count is not None else None
+        if known is not None:
+            paginator.count = known  # a cached_property: what Paginator would have counted
+        return paginator.get_page(self._number)
 
 
 def product_list(
@@ -288,10 +300,12 @@ def product_list(
     version: str | None = None,
     words: SearchWords | None = None,
     definitions=None,
+    count: Callable[[], int | None] | None = None,
 ) -> LazyPage:
     """The storefront list: category (with its subcategories), search, facets (availability, price, options,
     attributes), sort, page. `words` and `definitions` (catalog.facets): what the facet counts use too, so
-    the page reads them once."""
+    the page reads them once; `count`: the number of results when already known (the facet counts tell it,
+    `catalog.facets.Facets.result_count`), else None, and the page counts them."""
 
     def build() -> QuerySet[Product]:
         from catalog import facets
@@ -309,7 +323,7 @@ def product_list(
             queryset = queryset.order_by(*SORTS[params.sort])
         return _with_primary_image(with_variant_summary(queryset))
 
-    return LazyPage(build, params.per_page, params.page)
+    return LazyPage(build, params.per_page, params.page, count)
 
 
 def product_list_count(products: LazyPage, key: str) -> int:

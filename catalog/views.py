@@ -56,6 +56,16 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
     params = facets.facets_clean(list_params(request.GET, tree.visible_slugs()), definitions)
     current_filter = tree.get(params.category) if current is None and params.category else current
     words = search.SearchWords(params.q)  # the list and the facet counts search the same, corrected words
+    counted: list[facets.Facets] = []
+
+    def facet_counts() -> facets.Facets:
+        counted.append(
+            facets.facets_count(
+                tree, params, current_filter, definitions, category_page=current is not None, words=words
+            )
+        )
+        return counted[-1]
+
     ctx = {
         # Built only when the template renders it, i.e. not when the form's markup comes from the cache.
         "form": lambda: ProductListForm.for_params(params, tree.options()),
@@ -64,13 +74,18 @@ def _list(request: HttpRequest, category: str | None) -> HttpResponse:
         "category": current,
         "breadcrumbs": tree.ancestors(current) if current else [],
         "subcategories": tree.children(current) if current else [],
+        # The template shows the facets first: their counts then tell the page how many products it has.
         "products": selectors.product_list(
-            tree, params, category=current_filter, version=version, words=words, definitions=definitions
+            tree,
+            params,
+            category=current_filter,
+            version=version,
+            words=words,
+            definitions=definitions,
+            count=lambda: counted[-1].result_count if counted else None,
         ),
         # Counted only when the template renders it, like the products.
-        "facets": lambda: facets.facets_count(
-            tree, params, current_filter, definitions, category_page=current is not None, words=words
-        ),
+        "facets": facet_counts,
     }
     searched = params.q and params.page == 1
     if searched and (is_shared(request) or recording_allowed(request)):
