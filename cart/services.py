@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import BooleanField, OuterRef, Subquery
+from django.db.models import BooleanField, CharField
 from django.db.models.expressions import RawSQL
 from django.http import HttpRequest
 from django.utils import timezone
@@ -156,6 +156,19 @@ def cart_get(request: HttpRequest, *, create: bool = False) -> Cart | None:
     return cart
 
 
+def _primary_thumbnail() -> RawSQL:
+    """The line's product's primary thumbnail (the first by id), as SQL: as an ORM Subquery it took longer to
+    compile than to run."""
+    quote = connection.ops.quote_name
+    image, line = quote(ProductImage._meta.db_table), quote(CartLine._meta.db_table)
+    sql = (
+        f"SELECT {image}.{quote('thumbnail')} FROM {image}"  # noqa: S608 - our tables
+        f" WHERE {image}.{quote('product_id')} = {line}.{quote('product_id')} AND {image}.{quote('is_primary')}"
+        f" ORDER BY {image}.{quote('id')} LIMIT 1"
+    )
+    return RawSQL(sql, [], output_field=CharField())  # noqa: S611 - no input in it
+
+
 def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
     """The cart's lines with their variants and products, with `images` each product's primary thumbnail
     as `product.primary_images` (one query either way)."""
@@ -163,8 +176,7 @@ def cart_lines(cart: Cart | None, *, images: bool = False) -> list[CartLine]:
         return []
     queryset = CartLine.objects.filter(cart=cart).select_related("product", "variant").order_by("created_at", "pk")
     if images:
-        primary = ProductImage.objects.filter(product_id=OuterRef("product_id"), is_primary=True).order_by("pk")
-        queryset = queryset.annotate(primary_thumbnail=Subquery(primary.values("thumbnail")[:1]))
+        queryset = queryset.annotate(primary_thumbnail=_primary_thumbnail())
     lines = list(queryset)
     for line in lines:
         line.variant.product = line.product  # the same row: variant names and prices need no query
