@@ -10,10 +10,13 @@ from accounts.forms import AddressForm
 from accounts.models import Address
 from catalog.money import format_money
 from pricing import tax
+from shop.widgets import fast_form_renderer
 
 
 class AddressChoiceForm(forms.Form):
     """Step 1: an address from the book, or a new one (the fields of NewAddressForm)."""
+
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
 
     address = forms.ChoiceField(label=_("Ship to"), widget=forms.RadioSelect)
 
@@ -24,6 +27,8 @@ class AddressChoiceForm(forms.Form):
 
 
 class NewAddressForm(AddressForm):
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
+
     save_to_book = forms.BooleanField(label=_("Save it in my address book"), required=False, initial=True)
 
     def __init__(self, *args, bookable: bool = True, **kwargs) -> None:
@@ -37,6 +42,8 @@ class NewAddressForm(AddressForm):
 class BusinessForm(forms.Form):
     """Step 1, optional: buying as a business. A VAT number of valid format from another EU country than the
     seller's, shipped to such a country, means reverse charge (no VAT)."""
+
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
 
     company = forms.CharField(
         label=_("Company name"),
@@ -78,12 +85,16 @@ class BusinessForm(forms.Form):
 class GuestForm(forms.Form):
     """The first step for a visitor without an account: where the confirmation and the order link go."""
 
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
+
     email = forms.EmailField(
         label=_("E-mail address"), max_length=254, widget=forms.EmailInput(attrs={"autocomplete": "email"})
     )
 
 
 class OrderLookupForm(forms.Form):
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
+
     number = forms.CharField(label=_("Order number"), max_length=16, help_text=_("For example K7Q4-MZ2X."))
     email = forms.EmailField(
         label=_("E-mail address used for the order"),
@@ -95,6 +106,8 @@ class OrderLookupForm(forms.Form):
 class ShippingForm(forms.Form):
     """Step 2: one of the flat rates from ORDER_SHIPPING_RATES (their names translated where the catalog
     knows them: orders.pipeline.SHIPPING_NAMES)."""
+
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
 
     method = forms.ChoiceField(label=_("Shipping method"), widget=forms.RadioSelect)
 
@@ -108,5 +121,7 @@ class ShippingForm(forms.Form):
 
 class PayForm(forms.Form):
     """The Pay button: only the attempt's idempotency key. The card is typed on the provider's page."""
+
+    default_renderer = fast_form_renderer  # Django's markup, without its templates
 
     key = forms.CharField(widget=forms.HiddenInput, max_length=64)

@@ -64,7 +64,7 @@ def product_card(product: Product, position: int, eager: int = 0) -> SafeString:
     return mark_safe(  # noqa: S308 - every text escaped above and here; price_html and cart_add_slot are markup
         f'<li class="product-card"><a class="product-link" href="{escape(product.get_absolute_url())}">{picture}'
         f'<span class="product-name">{escape(product.name)}</span></a>'
-        f'<p class="price">{price_html(product)}</p>'
+        f'<p class="price">{price_html(product.price, product.current_price)}</p>'
         f'<p class="stock{stock_class}">{escape(stock_label(product))}</p>{cart_add_slot(product)}</li>'
     )
 

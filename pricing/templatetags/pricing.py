@@ -3,7 +3,7 @@ from decimal import Decimal
 from django import template
 from django.conf import settings
 from django.utils import formats
-from django.utils.html import format_html
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import SafeString
 from django.utils.translation import gettext as _
 
@@ -23,31 +23,32 @@ def _prices(item, product: Product | None) -> tuple:
     return item.regular_price, item.unit_price  # a cart line
 
 
-def price_html(item, product: Product | None = None) -> SafeString:
+def price_html(regular: Decimal, now: Decimal) -> SafeString:
     """The price now; during a sale the regular price struck through beside it. "excl. VAT" for net prices.
 
-    Built in Python rather than from a template: it is on every product card, and a template per price cost
-    more than the rest of the card.
+    Written here rather than in a template: a cart or order shows one per line, and an inclusion tag's
+    template render per line cost more than the rest of the line's cell.
     """
-    regular, now = _prices(item, product)
-    net = "" if settings.SHOP_PRICES_INCLUDE_TAX else format_html(' <small class="tax-note">{}</small>', _("excl. VAT"))
     if now < regular:
-        return format_html(
-            '<del><span class="visually-hidden">{} </span>{}</del>'
-            ' <ins><span class="visually-hidden">{} </span>{}</ins>{}',
+        html = format_html(
+            '<del><span class="visually-hidden">{} </span>{}</del> '
+            '<ins><span class="visually-hidden">{} </span>{}</ins>',
             _("Regular price"),
             format_money(regular, settings.SHOP_CURRENCY),
             _("Sale price"),
             format_money(now, settings.SHOP_CURRENCY),
-            net,
         )
-    return format_html("{}{}", format_money(now, settings.SHOP_CURRENCY), net)
+    else:
+        html = conditional_escape(format_money(now, settings.SHOP_CURRENCY))
+    if not settings.SHOP_PRICES_INCLUDE_TAX:
+        html = format_html('{} <small class="tax-note">{}</small>', html, _("excl. VAT"))
+    return html
 
 
 @register.simple_tag
 def price(item, product: Product | None = None) -> SafeString:
-    """`{% price product %}`, `{% price variant product %}`, `{% price line %}`: see `price_html`."""
-    return price_html(item, product)
+    """`{% price item %}`: price_html of a product, a variant (with its product) or a cart line."""
+    return price_html(*_prices(item, product))
 
 
 @register.filter

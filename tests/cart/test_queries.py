@@ -125,3 +125,47 @@ def test_catalog_pages_cost_one_more_query_only_for_a_visitor_with_a_cart(
     assert "In cart (2)" in response.text
     with django_assert_num_queries(1):  # cached page, no cart cookie: the catalog version only
         assert "Add to cart" in Client().get("/products/").text
+
+
+def _page_cost(client, path: str) -> tuple[int, list[str]]:
+    """Queries and template renders of one GET."""
+    from django.db import connection
+    from django.test.signals import template_rendered
+    from django.test.utils import CaptureQueriesContext
+
+    templates = []
+
+    def seen(sender, template, **kwargs):
+        templates.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+    finally:
+        template_rendered.disconnect(seen)
+    return len(queries), templates
+
+
+@pytest.mark.parametrize("member", [False, True])
+def test_a_30_line_cart_costs_the_queries_and_templates_of_a_3_line_cart(member, user, settings):
+    settings.SESSION_ENGINE = "accounts.sessions.db"
+    category = make_category()
+    products = make_products(33, category=category)
+    ProductVariant.objects.filter(product_id__in=[p.pk for p in products]).update(stock=20)
+    costs = []
+    for index, lines in enumerate((products[:3], products[3:])):
+        client = Client()
+        if member:
+            owner = user if index == 0 else type(user).objects.create_user(f"second{index}@example.org", "x" * 20)
+            client.force_login(owner)
+            cart = Cart.objects.create(user=owner)
+        else:
+            cart = Cart.objects.create(token=f"{index}" * 43)
+            client.cookies["shop_cart"] = cart.token
+        fill(cart, lines)
+        client.get("/cart/")  # the catalog's category tree and the chrome are cached
+        costs.append(_page_cost(client, "/cart/"))
+    (queries_3, templates_3), (queries_30, templates_30) = costs
+    assert queries_30 == queries_3
+    assert templates_30 == templates_3  # no template rendered per line (a price tag's template was)

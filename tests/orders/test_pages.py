@@ -12,6 +12,7 @@ from discounts.models import Promotion, Voucher
 from orders.models import Order
 from orders.services import order_cancel
 from tests.budgets import CHROME
+from tests.factories import make_product
 from tests.orders.conftest import ADDRESS, DECLINE, SUCCESS, fill_cart, make_shopper, pay_over_http
 
 pytestmark = pytest.mark.django_db
@@ -376,3 +377,32 @@ def test_the_order_history_names_statuses_in_words(client, shopper, order):
     assert "Pendingpayment" not in html
     assert "Pending_payment" not in html
     assert not re.search(r'datetime="[^"]*\.\d+', html)
+
+
+@pytest.mark.parametrize("lines", [3, 30])
+def test_checkout_address_page_queries_do_not_grow_with_the_cart(client, shopper, lines, django_assert_num_queries):
+    fill_cart(shopper, *[(make_product(f"Gear {n}", stock=5), 1) for n in range(lines)])
+    client.force_login(shopper)
+    client.get("/checkout/")  # the catalog's category tree and the chrome are cached
+    # session, user, the cart, its lines (the header badge counts them), the catalog version, the address book
+    with django_assert_num_queries(6):
+        page = client.get("/checkout/").text
+    assert page.count("<option ") > 200  # the country select
+    assert 'name="new-line1"' in page
+
+
+def test_the_checkout_forms_render_without_djangos_form_templates(shopper_client):
+    from django.test.signals import template_rendered
+
+    templates = []
+
+    def seen(sender, template, **kwargs):
+        templates.append(template.name)
+
+    template_rendered.connect(seen)
+    try:
+        page = shopper_client.get("/checkout/").text
+    finally:
+        template_rendered.disconnect(seen)
+    assert 'name="new-country"' in page
+    assert [name for name in templates if name.startswith("django/forms/")] == []
