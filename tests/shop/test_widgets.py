@@ -158,3 +158,14 @@ def test_the_checkout_forms_render_alike(data):
     for make in makers:
         django_html, fast_html = _both(make)
         assert fast_html == django_html
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/register/", "/products/"])
+def test_every_form_renders_without_djangos_form_templates_by_default(client, path):
+    """FORM_RENDERER is the fast renderer: the login, registration and filter forms use none of Django's
+    small form templates (the markup is the same: the tests above)."""
+    response = client.get(path)
+
+    assert response.status_code == 200
+    assert not [t.name for t in response.templates if t.name and t.name.startswith("django/forms/")]
