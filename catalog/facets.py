@@ -37,6 +37,7 @@ from catalog.models import (
 )
 from catalog.money import InvalidMoney, money
 from catalog.search import SearchWords, among_ids, id_in, search_candidates
+from shop.memo import version_memo
 
 FACET_MAX = 50  # values a request may select; more are dropped with a notice
 Through = ProductVariant.option_values.through
@@ -97,8 +98,16 @@ class Definitions:
         self.boolean_ids = frozenset(a for a, _ in self.booleans)
 
 
+_definitions = version_memo()
+
+
 def facet_definitions(version: str) -> Definitions:
-    """Options and facetable attributes of every product type (two queries, none when cached)."""
+    """Options and facetable attributes of every product type (two queries, none when cached), kept in the
+    process per catalog version (shop.memo), which covers their rows."""
+    return _definitions.get(version, lambda: _facet_definitions(version))
+
+
+def _facet_definitions(version: str) -> Definitions:
     key = f"catalog:facets:v2:{version}"
     found = cache.get(key)
     if found is None:

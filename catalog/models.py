@@ -78,6 +78,8 @@ class Option(models.Model):
     product_type = models.ForeignKey(ProductType, related_name="options", on_delete=models.CASCADE)
     name = models.CharField(max_length=60)
     position = models.PositiveIntegerField(default=0)
+    # Part of the catalog version (catalog.selectors.catalog_version): the facets show this row.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -93,6 +95,8 @@ class OptionValue(models.Model):
     option = models.ForeignKey(Option, related_name="values", on_delete=models.CASCADE)
     value = models.CharField(max_length=60)
     position = models.PositiveIntegerField(default=0)
+    # Part of the catalog version (catalog.selectors.catalog_version): the facets show this row.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -120,6 +124,8 @@ class Attribute(models.Model):
         "filter by", default=False, help_text="Choice and yes/no attributes can filter the product lists."
     )
     position = models.PositiveIntegerField(default=0)
+    # Part of the catalog version (catalog.selectors.catalog_version): the facets show this row.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "pk"]
@@ -135,6 +141,8 @@ class AttributeChoice(models.Model):
     attribute = models.ForeignKey(Attribute, related_name="choices", on_delete=models.CASCADE)
     value = models.CharField(max_length=100)
     position = models.PositiveIntegerField(default=0)
+    # Part of the catalog version (catalog.selectors.catalog_version): the facets show this row.
+    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["position", "pk"]

@@ -26,6 +26,8 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from catalog.models import (
+    Attribute,
+    AttributeChoice,
     Category,
     Option,
     OptionValue,
@@ -48,19 +50,25 @@ DEFAULT_SORT = "name"
 
 def catalog_version() -> str:
     """A value that changes whenever a product, variant or category is saved, or a sale starts or ends, or
-    the storefront's brand or content pages change: the key of every cached fragment and of what the
-    process keeps per version (shop.memo: the category tree, the storefront's chrome).
+    an option, option value, attribute or attribute choice (what the facets show) or the storefront's brand
+    or content pages change: the key of every cached fragment and of what the process keeps per version
+    (shop.memo: the category tree, the facet definitions, the storefront's chrome).
 
     One indexed query (MAX over `updated_at` in the tables), so it is right across processes and
     machines; writers that bypass save() must set `updated_at` themselves (the services do, stock included).
     A sale's start or end changes prices without a save, so the next sale boundary after now is part of the
-    version too: once the clock passes it, the version moves on. The content pages are also counted (a
-    deleted page leaves the newest `updated_at` as it was); the brand is one row.
+    version too: once the clock passes it, the version moves on. The content pages and the facets' rows are
+    also counted (a deleted row leaves the newest `updated_at` as it was); the brand is one row.
     """
     from django.apps import apps
 
     table = Product._meta.db_table
     brand, page = (apps.get_model("storefront", name)._meta.db_table for name in ("Brand", "Page"))
+    # What the facets are made of (catalog.facets.facet_definitions): newest change and rows, per table.
+    facet_rows = ", ".join(
+        f"(SELECT MAX(updated_at) FROM {t}), (SELECT COUNT(*) FROM {t})"  # noqa: S608 - our table names
+        for t in (m._meta.db_table for m in (Option, OptionValue, Attribute, AttributeChoice))
+    )
     now = Product._meta.get_field("sale_starts_at").get_db_prep_value(timezone.now(), connection)
     with connection.cursor() as cursor:
         cursor.execute(
@@ -70,7 +78,7 @@ def catalog_version() -> str:
             f" (SELECT MIN(sale_starts_at) FROM {table} WHERE sale_starts_at > %s),"
             f" (SELECT MIN(sale_ends_at) FROM {table} WHERE sale_ends_at > %s),"
             f" (SELECT MAX(updated_at) FROM {brand}),"
-            f" (SELECT MAX(updated_at) FROM {page}), (SELECT COUNT(*) FROM {page})",
+            f" (SELECT MAX(updated_at) FROM {page}), (SELECT COUNT(*) FROM {page}), {facet_rows}",
             [now, now],
         )
         values = cursor.fetchone()
