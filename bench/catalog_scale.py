@@ -185,12 +185,15 @@ def _count() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
+    from shop import memo
+
     counts = {}
     urls = _urls()
     for _, path in urls:
         # A new visitor per page: an earlier page would fill the "recently viewed" list (two queries more).
         client = Client()
         cache.clear()
+        memo.clear_all()  # cold: nothing kept in the process either (the tree, facet definitions, chrome)
         counts[path] = {}
         for state in ("cold", "warm"):
             with CaptureQueriesContext(connection) as queries:
