@@ -104,8 +104,17 @@ def chrome_for(request) -> Chrome:
     chrome = getattr(request, "_chrome", None)
     if chrome is None:
         version = getattr(request, "_catalog_version", None)
-        chrome = _chromes.get(version, chrome_get) if version else chrome_get()
+        # Kept values come from the database, not the shared cache: right after an edit commits, the cache may
+        # still hold the old chrome for a moment (its entry is deleted on commit), and a kept value stays.
+        chrome = _chromes.get(version, _chrome_fresh) if version else chrome_get()
         request._chrome = chrome
+    return chrome
+
+
+def _chrome_fresh() -> Chrome:
+    """The chrome from the database, also put in the shared cache (the error pages read it from there)."""
+    chrome = _chrome_from_database()
+    cache.set(CHROME_CACHE_KEY, chrome, CHROME_CACHE_SECONDS)
     return chrome
 
 
